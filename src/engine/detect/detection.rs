@@ -1,0 +1,130 @@
+//! The finding type every rule and analytic produces.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::engine::event::{Event, Location};
+
+/// How many evidence references a detection keeps; the total is always counted.
+pub const MAX_EVIDENCE: usize = 50;
+
+/// How urgent a finding is, in Sigma's levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing; no action expected.
+    Informational,
+    /// Unusual; look when there is time.
+    Low,
+    /// Suspicious; look today.
+    Medium,
+    /// Likely malicious; look now.
+    High,
+    /// Compromise or active attack.
+    Critical,
+}
+
+impl Severity {
+    /// Reads a Sigma `level`; unknown words read as medium.
+    pub fn from_sigma(level: &str) -> Self {
+        match level.to_ascii_lowercase().as_str() {
+            "informational" | "info" => Self::Informational,
+            "low" => Self::Low,
+            "high" => Self::High,
+            "critical" => Self::Critical,
+            _ => Self::Medium,
+        }
+    }
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Informational => "informational",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+/// One finding: a rule or analytic that fired, folded over all the events that made it fire.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detection {
+    /// Sigma rule id (or the analytic's id).
+    pub rule_id: String,
+    /// Rule title.
+    pub title: String,
+    /// How urgent.
+    pub severity: Severity,
+    /// ATT&CK technique ids, upper case (`T1110.001`).
+    pub techniques: Vec<String>,
+    /// ATT&CK tactic short names from the rule's tags (`credential-access`).
+    pub tactics: Vec<String>,
+    /// Time of the earliest event.
+    pub first_seen: Option<Timestamp>,
+    /// Time of the latest event.
+    pub last_seen: Option<Timestamp>,
+    /// Events (or, for correlations, matching events) behind the finding.
+    pub count: u64,
+    /// Source address or host.
+    pub src_ip: Option<String>,
+    /// Destination address or host.
+    pub dst_ip: Option<String>,
+    /// Destination port.
+    pub dst_port: Option<u16>,
+    /// User name.
+    pub user: Option<String>,
+    /// Domain (DNS name, HTTP host, SNI).
+    pub domain: Option<String>,
+    /// The first [`MAX_EVIDENCE`] event locations, in order seen.
+    pub evidence: Vec<Location>,
+    /// Evidence references in all, including those not kept.
+    pub evidence_total: u64,
+    /// Analytic measurements worth showing (`score`, `interval_secs`, `bytes_out`...).
+    pub details: Vec<(String, String)>,
+}
+
+impl Detection {
+    /// A detection seeded from its first event.
+    pub fn from_event(rule_id: &str, title: &str, severity: Severity, event: &Event) -> Self {
+        let mut detection = Self {
+            rule_id: rule_id.to_owned(),
+            title: title.to_owned(),
+            severity,
+            techniques: Vec::new(),
+            tactics: Vec::new(),
+            first_seen: None,
+            last_seen: None,
+            count: 0,
+            src_ip: event.src_text(),
+            dst_ip: event.dst_text(),
+            dst_port: event.dst_port,
+            user: event.user.clone(),
+            domain: event.domain.clone(),
+            evidence: Vec::new(),
+            evidence_total: 0,
+            details: Vec::new(),
+        };
+        detection.add_event(event);
+        detection
+    }
+
+    /// Folds one more event in: count, time span and evidence.
+    pub fn add_event(&mut self, event: &Event) {
+        self.count += 1;
+        if let Some(time) = event.time {
+            self.first_seen = Some(self.first_seen.map_or(time, |first| first.min(time)));
+            self.last_seen = Some(self.last_seen.map_or(time, |last| last.max(time)));
+        }
+        self.add_evidence(event.location);
+    }
+
+    /// Adds an evidence reference, keeping at most [`MAX_EVIDENCE`].
+    pub fn add_evidence(&mut self, location: Location) {
+        self.evidence_total += 1;
+        if self.evidence.len() < MAX_EVIDENCE {
+            self.evidence.push(location);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! macOS application firewall messages (`socketfilterfw`, `Firewall`, kernel stealth-mode and
+//! `ipfw` lines).

@@ -1,0 +1,1 @@
+//! Running a whole scan: files in, reports and detections out.

@@ -1,0 +1,3 @@
+//! The `threatlens` binary.
+
+fn main() {}
