@@ -1,3 +1,38 @@
-//! The `threatlens` binary.
+//! The `threatlens` binary: logging set-up and dispatch to the subcommands.
 
-fn main() {}
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use tracing_subscriber::EnvFilter;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Some(Command::Scan(args)) => cli::scan_command::run(args),
+        Some(Command::Events(args)) => cli::events_command::run(args),
+        None => {
+            // TODO(#5): with no command, open the desktop app instead of printing help.
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let _ = command.print_help();
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

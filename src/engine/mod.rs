@@ -11,5 +11,6 @@
 
 pub mod detect;
 pub mod event;
+pub mod export;
 pub mod ingest;
 pub mod scan;

@@ -1,1 +1,276 @@
-//! Running a whole scan: files in, reports and detections out.
+//! Running a whole scan: files and folders in, per-file reports and detections out.
+//!
+//! Files are parsed on worker threads, each file by one worker in line order; their events go in
+//! batches through a bounded channel to the consuming thread, which runs the detector (or prints
+//! events). Memory stays bounded by the channel, not by the size of the input: a 1 GB log streams.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use crate::engine::detect::{Detection, Detector, RuleSet};
+use crate::engine::event::Event;
+use crate::engine::ingest::{self, FileReport, IngestOptions};
+
+/// Batches waiting between parser threads and the consumer.
+const CHANNEL_BATCHES: usize = 8;
+
+/// One input file, found directly or inside a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The file.
+    pub path: PathBuf,
+    /// Its size on disk, for progress.
+    pub size_bytes: u64,
+}
+
+/// Expands files and folders (recursively, sorted, hidden entries skipped) into input files.
+///
+/// Paths that do not exist or cannot be listed come back as failed [`FileReport`]s so they are
+/// reported by name alongside the files that were read.
+pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileReport>) {
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        collect_path(path, true, &mut inputs, &mut problems);
+    }
+    (inputs, problems)
+}
+
+fn collect_path(
+    path: &Path,
+    named_by_user: bool,
+    inputs: &mut Vec<Input>,
+    problems: &mut Vec<FileReport>,
+) {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) => {
+            problems.push(FileReport::failed(path, format!("cannot open: {error}")));
+            return;
+        }
+    };
+    if metadata.is_file() {
+        inputs.push(Input {
+            path: path.to_path_buf(),
+            size_bytes: metadata.len(),
+        });
+        return;
+    }
+    if !metadata.is_dir() {
+        if named_by_user {
+            problems.push(FileReport::failed(path, "not a regular file".into()));
+        }
+        return;
+    }
+
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(error) => {
+            problems.push(FileReport::failed(path, format!("cannot list folder: {error}")));
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|child| {
+            !child
+                .file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with('.'))
+        })
+        .collect();
+    children.sort();
+    for child in children {
+        collect_path(&child, false, inputs, problems);
+    }
+}
+
+/// Shared counters a progress display can read while a scan runs.
+#[derive(Debug, Default)]
+pub struct ScanProgress {
+    /// File bytes read so far (before decompression).
+    pub bytes_read: Arc<AtomicU64>,
+    /// Events produced so far.
+    pub events: AtomicU64,
+    /// Files finished.
+    pub files_done: AtomicUsize,
+}
+
+/// Options for a scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// How to read files.
+    pub ingest: IngestOptions,
+    /// Parser threads; 0 picks one per core.
+    pub workers: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            ingest: IngestOptions::default(),
+            workers: 0,
+        }
+    }
+}
+
+/// What a scan found.
+#[derive(Debug)]
+pub struct ScanOutcome {
+    /// One report per input, in input order (then paths that could not be opened).
+    pub files: Vec<FileReport>,
+    /// Detections, most severe first.
+    pub detections: Vec<Detection>,
+    /// Events parsed in all.
+    pub events: u64,
+}
+
+impl ScanOutcome {
+    /// True when at least one file was read as a log (possibly with no events).
+    pub fn read_anything(&self) -> bool {
+        self.files
+            .iter()
+            .any(|file| file.failure.is_none() && file.format.is_some())
+    }
+}
+
+/// Reads `inputs` and runs `rules` over every event.
+pub fn scan(
+    inputs: &[Input],
+    options: &ScanOptions,
+    rules: &RuleSet,
+    progress: &ScanProgress,
+) -> ScanOutcome {
+    let mut detector = Detector::new(rules);
+    let mut events = 0u64;
+    let files = read_inputs(inputs, options, progress, &mut |batch| {
+        events += batch.len() as u64;
+        for event in &batch {
+            detector.observe(event);
+        }
+    });
+    let detections = detector.finish();
+    tracing::info!(
+        files = files.len(),
+        events,
+        detections = detections.len(),
+        "scan finished"
+    );
+    ScanOutcome {
+        files,
+        detections,
+        events,
+    }
+}
+
+/// Reads `inputs`, handing each batch of events to `consume` on the calling thread.
+///
+/// With one worker, batches arrive in input order and line order; with more, files are read
+/// side by side and their batches interleave (each file's own batches stay in line order).
+pub fn read_inputs(
+    inputs: &[Input],
+    options: &ScanOptions,
+    progress: &ScanProgress,
+    consume: &mut dyn FnMut(Vec<Event>),
+) -> Vec<FileReport> {
+    let workers = match options.workers {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    }
+    .clamp(1, inputs.len().max(1));
+
+    let next_input = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::sync_channel::<Vec<Event>>(CHANNEL_BATCHES);
+    let mut reports: Vec<Option<FileReport>> = vec![None; inputs.len()];
+
+    std::thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(workers);
+        for worker in 0..workers {
+            let sender = sender.clone();
+            let next_input = &next_input;
+            let handle = std::thread::Builder::new()
+                .name(format!("parse-{worker}"))
+                .spawn_scoped(scope, move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next_input.fetch_add(1, Ordering::Relaxed);
+                        let Some(input) = inputs.get(index) else {
+                            break;
+                        };
+                        let report = read_one(index, input, options, progress, &sender);
+                        done.push((index, report));
+                    }
+                    done
+                });
+            match handle {
+                Ok(handle) => handles.push(handle),
+                Err(error) => tracing::error!(%error, "cannot start a parser thread"),
+            }
+        }
+        drop(sender);
+
+        for batch in &receiver {
+            consume(batch);
+        }
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => {
+                    for (index, report) in done {
+                        reports[index] = Some(report);
+                    }
+                }
+                Err(_) => tracing::error!("a parser thread panicked"),
+            }
+        }
+    });
+
+    reports
+        .into_iter()
+        .zip(inputs)
+        .map(|(report, input)| {
+            report.unwrap_or_else(|| {
+                FileReport::failed(&input.path, "internal error: file was not read".into())
+            })
+        })
+        .collect()
+}
+
+fn read_one(
+    index: usize,
+    input: &Input,
+    options: &ScanOptions,
+    progress: &ScanProgress,
+    sender: &mpsc::SyncSender<Vec<Event>>,
+) -> FileReport {
+    let file_id = u32::try_from(index).unwrap_or(u32::MAX);
+    let mut sink = |batch: Vec<Event>| {
+        progress
+            .events
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        // The consumer only stops early when it is gone; then there is nobody to tell.
+        let _ = sender.send(batch);
+    };
+    let report = ingest::ingest_file_counted(
+        &input.path,
+        file_id,
+        &options.ingest,
+        Arc::clone(&progress.bytes_read),
+        &mut sink,
+    );
+    progress.files_done.fetch_add(1, Ordering::Relaxed);
+    if let Some(failure) = &report.failure {
+        tracing::debug!(path = %input.path.display(), %failure, "file not read");
+    } else {
+        tracing::debug!(
+            path = %input.path.display(),
+            lines = report.lines,
+            events = report.events,
+            errors = report.error_count,
+            "file read"
+        );
+    }
+    report
+}

@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -233,6 +235,13 @@ impl FileReport {
         }
     }
 
+    /// A report for a path that could not be read at all.
+    pub fn failed(path: &Path, reason: String) -> Self {
+        let mut report = Self::new(path);
+        report.failure = Some(reason);
+        report
+    }
+
     fn count(&mut self, line: u64, verdict: LineVerdict, events: usize) {
         self.lines += 1;
         match verdict {
@@ -274,8 +283,19 @@ pub fn ingest_file(
     options: &IngestOptions,
     sink: &mut dyn FnMut(Vec<Event>),
 ) -> FileReport {
+    ingest_file_counted(path, file, options, Arc::new(AtomicU64::new(0)), sink)
+}
+
+/// [`ingest_file`], adding the file bytes read (before decompression) to `progress`.
+pub fn ingest_file_counted(
+    path: &Path,
+    file: u32,
+    options: &IngestOptions,
+    progress: Arc<AtomicU64>,
+    sink: &mut dyn FnMut(Vec<Event>),
+) -> FileReport {
     let mut report = FileReport::new(path);
-    let mut reader = match LineReader::open(path) {
+    let mut reader = match LineReader::open_counted(path, progress) {
         Ok(reader) => reader,
         Err(error) => {
             report.failure = Some(format!("cannot open: {error}"));

@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bzip2::read::MultiBzDecoder;
 use flate2::read::MultiGzDecoder;
@@ -99,6 +101,18 @@ impl LineReader {
         Self::from_reader(Box::new(file))
     }
 
+    /// Opens `path` like [`LineReader::open`], adding the file bytes read to `progress`.
+    pub fn open_counted(path: &Path, progress: Arc<AtomicU64>) -> io::Result<Self> {
+        let file = File::open(path)?;
+        if file.metadata()?.is_dir() {
+            return Err(io::Error::other("is a directory"));
+        }
+        Self::from_reader(Box::new(CountingReader {
+            inner: file,
+            progress,
+        }))
+    }
+
     /// Wraps any byte source, sniffing compression from its first bytes.
     pub fn from_reader(reader: Box<dyn Read + Send>) -> io::Result<Self> {
         let mut buffered = BufReader::with_capacity(256 * 1024, reader);
@@ -171,6 +185,20 @@ impl LineReader {
             text: String::from_utf8_lossy(raw),
             raw,
         })
+    }
+}
+
+/// Adds every byte read to a shared counter, for progress bars over compressed input.
+struct CountingReader<R> {
+    inner: R,
+    progress: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.progress.fetch_add(read as u64, Ordering::Relaxed);
+        Ok(read)
     }
 }
 

@@ -1,0 +1,144 @@
+//! Zeek logs, in both the forms Zeek writes: TSV driven by its `#` header lines, and JSON.
+//!
+//! Both readers turn a line into a [`Record`] (field names in Zeek's dotted form, values already
+//! unescaped, unset fields left out) and hand it to [`fields`], which knows what each log type
+//! (`conn`, `dns`, `http`, `ssl`, `ssh`, `notice`) means for the normalized event. Fields the
+//! event has no place for are kept in [`Event::extra`](crate::engine::event::Event::extra).
+
+mod fields;
+mod header;
+mod json;
+mod tsv;
+
+use std::borrow::Cow;
+
+use crate::engine::event::EventFormat;
+
+pub use header::looks_like_separator_line;
+pub use json::ZeekJsonParser;
+pub use tsv::ZeekTsvParser;
+
+/// The Zeek log a record comes from, which decides how its fields are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogType {
+    Conn,
+    Dns,
+    Http,
+    Ssl,
+    Ssh,
+    Notice,
+    Other,
+}
+
+impl LogType {
+    /// The log type named by a `#path`, `_path` or `@stream` value.
+    fn from_path(path: &str) -> Self {
+        match path {
+            "conn" => Self::Conn,
+            "dns" => Self::Dns,
+            "http" => Self::Http,
+            "ssl" => Self::Ssl,
+            "ssh" => Self::Ssh,
+            "notice" => Self::Notice,
+            _ => Self::Other,
+        }
+    }
+
+    /// The log type a record's field names point to, for JSON written without `_path`.
+    fn from_field_names(has: impl Fn(&str) -> bool) -> Self {
+        if has("query") && (has("qtype_name") || has("rcode_name") || has("trans_id")) {
+            Self::Dns
+        } else if has("conn_state") || has("orig_bytes") {
+            Self::Conn
+        } else if has("method") && has("uri") {
+            Self::Http
+        } else if has("server_name") || has("ja3") || has("ja3s") || has("cert_chain_fuids") {
+            Self::Ssl
+        } else if has("auth_success") || has("auth_attempts") {
+            Self::Ssh
+        } else if has("note") {
+            Self::Notice
+        } else if has("query") {
+            Self::Dns
+        } else {
+            Self::Other
+        }
+    }
+
+    fn format(self) -> EventFormat {
+        match self {
+            Self::Conn => EventFormat::ZeekConn,
+            Self::Dns => EventFormat::ZeekDns,
+            Self::Http => EventFormat::ZeekHttp,
+            Self::Ssl => EventFormat::ZeekSsl,
+            Self::Ssh => EventFormat::ZeekSsh,
+            Self::Notice => EventFormat::ZeekNotice,
+            Self::Other => EventFormat::ZeekOther,
+        }
+    }
+}
+
+/// One field value after unescaping: a scalar, or the elements of a set or vector.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Value {
+    /// The value as one string; list elements are joined with `,`.
+    fn into_text(self) -> String {
+        match self {
+            Self::Text(text) => text,
+            Self::List(items) => items.join(","),
+        }
+    }
+}
+
+/// The fields of one log line, in their order in the line.
+///
+/// Names use Zeek's dotted form (`id.orig_h`). Fields are taken out as the event is filled, so
+/// what is left at the end is exactly what goes into `extra`.
+#[derive(Debug, Default)]
+struct Record<'a> {
+    fields: Vec<(Cow<'a, str>, Option<Value>)>,
+}
+
+impl<'a> Record<'a> {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            fields: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn push(&mut self, name: impl Into<Cow<'a, str>>, value: Value) {
+        self.fields.push((name.into(), Some(value)));
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.fields
+            .iter()
+            .any(|(field, value)| field == name && value.is_some())
+    }
+
+    /// Removes a field and returns its value, if the line has it.
+    fn take(&mut self, name: &str) -> Option<Value> {
+        self.fields
+            .iter_mut()
+            .find(|(field, value)| field == name && value.is_some())
+            .and_then(|(_, value)| value.take())
+    }
+
+    /// Removes a field and returns it as one string.
+    fn take_text(&mut self, name: &str) -> Option<String> {
+        self.take(name).map(Value::into_text)
+    }
+
+    /// The fields not taken yet, as `extra` pairs.
+    fn into_extra(self) -> Vec<(String, String)> {
+        self.fields
+            .into_iter()
+            .filter_map(|(name, value)| Some((name.into_owned(), value?.into_text())))
+            .collect()
+    }
+}
