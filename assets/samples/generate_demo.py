@@ -46,14 +46,14 @@ ATTACKER_INFRA = {ATTACKER, C2, DROP}
 WEB01_MAC = "52:54:00:3a:7c:15"
 GATEWAY_MAC = "00:1c:73:9e:41:02"
 
-SCAN_START = 1 * 3600 + 58 * 60 + 2
+SCAN_START = 1 * 3600 + 58 * 60 + 2.318207
 BRUTE_START = 2 * 3600 + 4 * 60 + 11
 LOGIN_TIME = 2 * 3600 + 31 * 60 + 48
 LOGIN_PORT = 52110
-DOWNLOAD_TIME = 2 * 3600 + 34 * 60 + 40
-BEACON_START = 2 * 3600 + 36 * 60 + 12
-EXFIL_START = 7 * 3600 + 42 * 60 + 13
-EXFIL_SECONDS = 1687.413
+DOWNLOAD_TIME = 2 * 3600 + 34 * 60 + 40.216733
+BEACON_START = 2 * 3600 + 36 * 60 + 12.904417
+EXFIL_START = 7 * 3600 + 42 * 60 + 13.482913
+EXFIL_SECONDS = 1687.413582
 EXFIL_BYTES = 944_291_376
 
 rng = random.Random(SEED)
@@ -566,20 +566,21 @@ def render_auth(sessions, conns):
         if session.peer is None:
             continue
         source, port = session.peer
-        seconds = max(end - session.start, 0.0) + rng.uniform(0.05, 0.4)
+        handshake = rng.uniform(0.3, 1.2)  # TCP and key exchange come before the first log line
+        seconds = max(end - session.start, 0.0) + handshake + rng.uniform(0.05, 0.4)
         if session.stage == "valid account" or source in (ADMIN_VPN, BACKUP):
             sent, received = rng.randint(40_000, 220_000), rng.randint(90_000, 900_000)
         else:
             sent, received = rng.randint(1_150, 2_900), rng.randint(1_500, 2_700)
-        conns.append(tcp_session(session.start, source, port, WEB01, 22, "ssh", seconds, sent,
-                                 received, session.stage))
+        conns.append(tcp_session(session.start - handshake, source, port, WEB01, 22, "ssh",
+                                 seconds, sent, received, session.stage))
     return auth
 
 
 def network_stages(conns):
     """Zeek rows for the implant download, the beacon, the upload and normal traffic."""
     conns.append(tcp_session(DOWNLOAD_TIME, WEB01, ephemeral_port(), ATTACKER, 8080, "http",
-                             1.873, 143, 2_871_642, "implant download"))
+                             1.873409, 143, 2_871_642, "implant download"))
 
     now = BEACON_START
     while now < END_OF_CAPTURE - 30:
