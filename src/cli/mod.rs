@@ -100,6 +100,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
 
+    /// ATT&CK STIX bundle (JSON, optionally gzip/bzip2/zstd) for technique names.
+    #[arg(long, value_name = "FILE", env = "THREATLENS_ATTACK")]
+    pub attack: Option<PathBuf>,
+
     /// Write the output to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use threatlens::engine::detect::RuleSet;
-use threatlens::engine::export::{self, NoTechniqueNames};
+use threatlens::engine::attack::TechniqueCatalog;
+use threatlens::engine::export::{self, NoTechniqueNames, TechniqueNames};
 use threatlens::engine::ingest::FileReport;
 use threatlens::engine::scan::{self, ScanOptions, ScanProgress};
 
@@ -62,21 +63,40 @@ fn write_output(args: &ScanArgs, outcome: &scan::ScanOutcome) -> anyhow::Result<
         }
     };
 
-    let names = NoTechniqueNames;
+    let catalog = load_attack(args);
+    let names: &dyn TechniqueNames = match &catalog {
+        Some(catalog) => catalog,
+        None => &NoTechniqueNames,
+    };
     let written = match args.format {
         ScanFormat::Table => table::write_table(outcome, color, &mut out),
         ScanFormat::Json => {
-            let document = export::scan_document(outcome, &names);
+            let document = export::scan_document(outcome, names);
             serde_json::to_writer_pretty(&mut out, &document)
                 .map_err(std::io::Error::from)
                 .and_then(|()| out.write_all(b"\n"))
         }
-        ScanFormat::Ndjson => export::write_ndjson(outcome, &names, &mut out),
-        ScanFormat::Csv => export::write_csv(outcome, &names, &mut out),
+        ScanFormat::Ndjson => export::write_ndjson(outcome, names, &mut out),
+        ScanFormat::Csv => export::write_csv(outcome, names, &mut out),
     };
     match written.and_then(|()| out.flush()) {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write the output"),
+    }
+}
+
+/// Loads ATT&CK technique names when the user named a bundle; without one, names stay empty.
+fn load_attack(args: &ScanArgs) -> Option<TechniqueCatalog> {
+    let path = args.attack.as_ref()?;
+    match TechniqueCatalog::load(path) {
+        Ok(catalog) => {
+            tracing::info!(techniques = catalog.len(), "ATT&CK data loaded");
+            Some(catalog)
+        }
+        Err(error) => {
+            eprintln!("warning: {error}; technique names are left out");
+            None
+        }
     }
 }
 

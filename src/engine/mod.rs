@@ -9,6 +9,7 @@
 //! with a report per file. Nothing here imports a GUI crate.
 #![warn(missing_docs)]
 
+pub mod attack;
 pub mod detect;
 pub mod event;
 pub mod export;

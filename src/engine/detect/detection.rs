@@ -3,6 +3,8 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
+use std::net::IpAddr;
+
 use crate::engine::event::{Event, Location};
 
 /// How many evidence references a detection keeps; the total is always counted.
@@ -86,6 +88,74 @@ pub struct Detection {
 }
 
 impl Detection {
+    /// A detection with no events yet, for analytics that build findings from their own state.
+    pub fn new(rule_id: &str, title: &str, severity: Severity) -> Self {
+        Self {
+            rule_id: rule_id.to_owned(),
+            title: title.to_owned(),
+            severity,
+            techniques: Vec::new(),
+            tactics: Vec::new(),
+            first_seen: None,
+            last_seen: None,
+            count: 0,
+            src_ip: None,
+            dst_ip: None,
+            dst_port: None,
+            user: None,
+            domain: None,
+            evidence: Vec::new(),
+            evidence_total: 0,
+            details: Vec::new(),
+        }
+    }
+
+    /// Folds one more event in, and forgets any key entity on which the events disagree, so
+    /// the entities shown are the ones every folded event shares.
+    pub fn fold_event(&mut self, event: &Event) {
+        self.add_event(event);
+        if self.src_ip.is_some()
+            && !same_endpoint(
+                self.src_ip.as_deref(),
+                event.src_ip,
+                event.src_host.as_deref(),
+            )
+        {
+            self.src_ip = None;
+        }
+        if self.dst_ip.is_some()
+            && !same_endpoint(
+                self.dst_ip.as_deref(),
+                event.dst_ip,
+                event.dst_host.as_deref(),
+            )
+        {
+            self.dst_ip = None;
+        }
+        if self.dst_port.is_some() && self.dst_port != event.dst_port {
+            self.dst_port = None;
+        }
+        if self.user.is_some() && self.user != event.user {
+            self.user = None;
+        }
+        if self.domain.is_some() && self.domain != event.domain {
+            self.domain = None;
+        }
+        for technique in &event.techniques {
+            if !self.techniques.contains(technique) {
+                self.techniques.push(technique.clone());
+            }
+        }
+    }
+
+    /// Sets or replaces a detail value.
+    pub fn set_detail(&mut self, name: &str, value: String) {
+        match self.details.iter_mut().find(|(key, _)| key == name) {
+            Some(slot) => slot.1 = value,
+            None => self.details.push((name.to_owned(), value)),
+        }
+    }
+
     /// A detection seeded from its first event.
     pub fn from_event(rule_id: &str, title: &str, severity: Severity, event: &Event) -> Self {
         let mut detection = Self {
@@ -126,5 +196,14 @@ impl Detection {
         if self.evidence.len() < MAX_EVIDENCE {
             self.evidence.push(location);
         }
+    }
+}
+
+/// True when a detection's endpoint text names the same endpoint as an event's address or host.
+fn same_endpoint(text: Option<&str>, ip: Option<IpAddr>, host: Option<&str>) -> bool {
+    match (text, ip) {
+        (Some(text), Some(ip)) => text.parse::<IpAddr>().is_ok_and(|known| known == ip),
+        (text, None) => text == host,
+        (None, Some(_)) => false,
     }
 }

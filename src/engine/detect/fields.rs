@@ -101,9 +101,7 @@ pub fn field_of(name: &str) -> Option<Field> {
         "user" | "username" | "cs-username" | "c-user" => Field::User,
         "process" | "program" => Field::Process,
         "reporter" => Field::Reporter,
-        "domain" | "query" | "host" | "cs-host" | "r-dns" | "server_name" | "sni" => {
-            Field::Domain
-        }
+        "domain" | "query" | "host" | "cs-host" | "r-dns" | "server_name" | "sni" => Field::Domain,
         "url" | "uri" | "cs-uri" | "c-uri" => Field::Url,
         "cs-uri-stem" | "c-uri-stem" => Field::UrlPath,
         "cs-uri-query" | "c-uri-query" => Field::UrlQuery,
@@ -170,7 +168,7 @@ impl<'a> SigmaView<'a> {
     /// The value of a model field, if the event has it.
     pub fn value(&self, field: Field) -> Option<EventValue<'_>> {
         let event = self.event;
-        let value = match field {
+        match field {
             Field::SrcIp => borrowed(self.src_text()),
             Field::SrcHost => borrowed(event.src_host.as_deref()),
             Field::SrcPort => event.src_port.map(|port| EventValue::Int(i64::from(port))),
@@ -188,7 +186,9 @@ impl<'a> SigmaView<'a> {
             Field::UrlPath => borrowed(event.url.as_deref().map(url_path)),
             Field::UrlQuery => borrowed(event.url.as_deref().and_then(url_query)),
             Field::HttpMethod => borrowed(event.http_method.as_deref()),
-            Field::HttpStatus => event.http_status.map(|code| EventValue::Int(i64::from(code))),
+            Field::HttpStatus => event
+                .http_status
+                .map(|code| EventValue::Int(i64::from(code))),
             Field::UserAgent => borrowed(event.user_agent.as_deref()),
             Field::AuthMethod => borrowed(event.auth_method.as_deref()),
             Field::Signature => borrowed(event.signature.as_deref()),
@@ -198,9 +198,7 @@ impl<'a> SigmaView<'a> {
                 .map(|level| EventValue::Int(i64::from(level))),
             Field::Message => borrowed(event.message.as_deref()),
             Field::Format => Some(EventValue::Str(Cow::Borrowed(event.format.as_str()))),
-            Field::InvalidUser => Some(EventValue::Bool(
-                event.action == Some(Action::InvalidUser),
-            )),
+            Field::InvalidUser => Some(EventValue::Bool(event.action == Some(Action::InvalidUser))),
             Field::BytesOut => event.bytes_out.map(int_from_u64),
             Field::BytesIn => event.bytes_in.map(int_from_u64),
             Field::Duration => event.duration_secs.map(EventValue::Float),
@@ -208,8 +206,7 @@ impl<'a> SigmaView<'a> {
             Field::Time => event
                 .time
                 .map(|time| EventValue::Str(Cow::Owned(time.to_string()))),
-        };
-        value
+        }
     }
 
     /// The value of `name`, by model field or by `extra` key, as text for grouping.

@@ -51,8 +51,16 @@ pub struct RuleMeta {
 
 impl RuleMeta {
     /// Metadata from a rule's id, title, level and tags.
-    pub fn new(id: String, title: &str, level: Option<Level>, tags: &[String], source: &str) -> Self {
-        let severity = level.map_or(Severity::Medium, |level| Severity::from_sigma(level.as_str()));
+    pub fn new(
+        id: String,
+        title: &str,
+        level: Option<Level>,
+        tags: &[String],
+        source: &str,
+    ) -> Self {
+        let severity = level.map_or(Severity::Medium, |level| {
+            Severity::from_sigma(level.as_str())
+        });
         let (techniques, tactics) = attack_from_tags(tags);
         Self {
             id,
@@ -100,9 +108,7 @@ fn technique_id(name: &str) -> Option<String> {
         return None;
     }
     match sub {
-        Some(sub) if sub.len() == 3 && numeric(sub) => {
-            Some(format!("T{main}.{sub}"))
-        }
+        Some(sub) if sub.len() == 3 && numeric(sub) => Some(format!("T{main}.{sub}")),
         Some(_) => None,
         None => Some(format!("T{main}")),
     }

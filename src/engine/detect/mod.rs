@@ -4,11 +4,23 @@
 //! (beaconing, exfiltration volume, DNS tunnelling) are Rust code whose thresholds and ATT&CK
 //! tags live in the same YAML files. Both produce [`Detection`]s into one list.
 
+pub mod analytics;
+pub mod correlate;
 pub mod detection;
+pub mod fields;
+pub mod keys;
+pub mod logsource;
+pub mod meta;
+pub mod ruleset;
+pub mod sigma;
 
 pub use detection::{Detection, MAX_EVIDENCE, Severity};
+pub use ruleset::RuleSet;
 
 use crate::engine::event::Event;
+use analytics::Analytic;
+use logsource::{ALL_FORMATS, format_index};
+use sigma::SigmaStage;
 
 /// Why rules could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -31,55 +43,74 @@ pub enum RuleError {
     },
 }
 
-/// The loaded rules, ready to make detectors.
-#[derive(Debug, Clone, Default)]
-pub struct RuleSet {}
-
-impl RuleSet {
-    /// The rules bundled with ThreatLens.
-    pub fn bundled() -> Result<Self, RuleError> {
-        Ok(Self {})
-    }
-
-    /// Bundled rules plus every `.yml`/`.yaml` file under `dir`.
-    pub fn with_dir(dir: &std::path::Path) -> Result<Self, RuleError> {
-        let _ = dir;
-        Ok(Self {})
-    }
-
-    /// Number of rules and analytics loaded.
-    pub fn len(&self) -> usize {
-        0
-    }
-
-    /// True when no rule is loaded.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 /// Runs every rule over a stream of events. Feed events with [`Detector::observe`], then
 /// [`Detector::finish`] for the detections.
-#[derive(Debug)]
 pub struct Detector {
-    rules: RuleSet,
+    sigma: SigmaStage,
+    analytics: Vec<Box<dyn Analytic>>,
+    analytics_by_format: Vec<Vec<usize>>,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detector")
+            .field("analytics", &self.analytics.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Detector {
     /// A detector over `rules`.
     pub fn new(rules: &RuleSet) -> Self {
+        let analytics = rules.analytics().iter().map(analytics::build).collect();
+        let analytics_by_format = ALL_FORMATS
+            .iter()
+            .map(|format| {
+                let specs = rules.analytics().iter().enumerate();
+                specs
+                    .filter(|(_, spec)| spec.formats.contains(format))
+                    .map(|(index, _)| index)
+                    .collect()
+            })
+            .collect();
         Self {
-            rules: rules.clone(),
+            sigma: SigmaStage::new(rules),
+            analytics,
+            analytics_by_format,
         }
     }
 
     /// Looks at one event.
     pub fn observe(&mut self, event: &Event) {
-        let _ = (event, &self.rules);
+        self.sigma.observe(event);
+
+        let Some(indices) = self.analytics_by_format.get(format_index(event.format)) else {
+            return;
+        };
+        for &index in indices {
+            if let Some(analytic) = self.analytics.get_mut(index) {
+                analytic.observe(event);
+            }
+        }
     }
 
-    /// Ends the stream and returns the detections, most severe first.
+    /// Ends the stream and returns the detections, most severe first, then by count.
     pub fn finish(self) -> Vec<Detection> {
-        Vec::new()
+        let mut detections = Vec::new();
+        self.sigma.finish(&mut detections);
+        for analytic in self.analytics {
+            analytic.finish(&mut detections);
+        }
+
+        detections.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.count.cmp(&a.count))
+                .then_with(|| a.rule_id.cmp(&b.rule_id))
+                .then_with(|| a.src_ip.cmp(&b.src_ip))
+                .then_with(|| a.dst_ip.cmp(&b.dst_ip))
+                .then_with(|| a.first_seen.cmp(&b.first_seen))
+        });
+        detections
     }
 }

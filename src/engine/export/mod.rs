@@ -50,7 +50,7 @@ pub struct FileEntry<'a> {
     pub path: String,
     /// Recognized format, or null when the file was not read.
     pub format: Option<&'static str>,
-    /// `none`, `gzip` or `bzip2`.
+    /// `none`, `gzip`, `bzip2` or `zstd`.
     pub compression: &'static str,
     /// Lines read.
     pub lines: u64,

@@ -195,7 +195,7 @@ pub struct FileReport {
     pub path: PathBuf,
     /// The recognized (or forced) format; `None` when the file was not read.
     pub format: Option<InputFormat>,
-    /// `none`, `gzip` or `bzip2`.
+    /// `none`, `gzip`, `bzip2` or `zstd`.
     pub compression: &'static str,
     /// Lines read.
     pub lines: u64,

@@ -48,13 +48,21 @@ pub fn parse_message(message: &str, event: &mut Event) -> Option<Result<(), Stri
 }
 
 /// Splits off the rule prefix: everything before the first `IN=` that starts a token (at the
-/// start, after a space, or right after a `]` as Ubiquiti writes it).
+/// start, after a space, or right after a `]` as Ubiquiti writes it) and is followed by `OUT=`.
 fn split_prefix(message: &str) -> Option<(&str, &str)> {
     let start = message
         .match_indices("IN=")
         .map(|(index, _)| index)
-        .find(|&index| {
+        .filter(|&index| {
             index == 0 || matches!(message.as_bytes().get(index - 1), Some(b' ' | b']'))
+        })
+        .find(|&index| {
+            let mut tokens = message
+                .get(index..)
+                .unwrap_or_default()
+                .split_ascii_whitespace();
+            tokens.next();
+            tokens.next().is_some_and(|token| token.starts_with("OUT="))
         })?;
     let prefix = clean_prefix(message.get(..start)?);
     if prefix.chars().count() > MAX_PREFIX_CHARS {
@@ -87,24 +95,28 @@ fn clean_prefix(prefix: &str) -> &str {
 /// ends its rule names with `-A` (accept), `-D` (drop) or `-R` (reject). A prefix that names no
 /// verdict (or no prefix) is an audit record: the packet was logged, its fate is unknown.
 fn verdict_from_prefix(prefix: &str) -> Action {
-    let words: Vec<String> = prefix
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_ascii_uppercase)
-        .collect();
-    let has = |names: &[&str]| words.iter().any(|word| names.contains(&word.as_str()));
-    let last_word = words.last().map(String::as_str);
+    let words = || {
+        prefix
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| !word.is_empty())
+    };
+    let has = |names: &[&str]| {
+        words().any(|word| names.iter().any(|name| word.eq_ignore_ascii_case(name)))
+    };
+    let last_is = |letters: &[&str]| {
+        words()
+            .next_back()
+            .is_some_and(|word| letters.contains(&word))
+    };
 
     if has(&["AUDIT"]) {
         Action::Audit
     } else if has(&[
         "BLOCK", "BLOCKED", "DROP", "DROPPED", "REJECT", "REJECTED", "DENY", "DENIED",
-    ]) || matches!(last_word, Some("D" | "R"))
+    ]) || last_is(&["D", "R"])
     {
         Action::Deny
-    } else if has(&["ALLOW", "ALLOWED", "ACCEPT", "ACCEPTED", "ACC", "PASS"])
-        || last_word == Some("A")
-    {
+    } else if has(&["ALLOW", "ALLOWED", "ACCEPT", "ACCEPTED", "ACC", "PASS"]) || last_is(&["A"]) {
         Action::Allow
     } else {
         Action::Audit
@@ -486,6 +498,8 @@ mod tests {
         assert!(parse("Accepted password for root from 192.0.2.1 port 22 ssh2").is_none());
         assert!(parse("PHYSIN=eth0 OUT= SRC=192.0.2.1").is_none());
         assert!(parse("").is_none());
+        let event = parsed("note IN=x y IN=eth0 OUT= SRC=192.0.2.1 DST=192.0.2.2");
+        assert_eq!(event.extra("prefix"), Some("note IN=x y"));
     }
 
     #[test]
@@ -504,5 +518,16 @@ mod tests {
     fn dotted_interface_names_are_interfaces() {
         let event = parsed("IN=enp.1s0 OUT= SRC=195.54.160.107 DST=51.15.166.67 PROTO=TCP");
         assert_eq!(event.extra("in_iface"), Some("enp.1s0"));
+    }
+
+    #[test]
+    fn every_cut_of_a_line_is_read_without_panic() {
+        let line = "kernel: [ 5.1] [UFW BLOCK]IN=eth0 OUT= MAC=aa:bb SRC=192.0.2.1 DST=fe80::1 \
+                    LEN=68 PROTO=ICMP TYPE=3 CODE=3 [SRC=192.0.2.10 DST=198.51.100.99 LEN=40 \
+                    PROTO=UDP SPT=53 DPT=41234 ] OPT (0204) \u{e9}=\u{fc}";
+        for (cut, _) in line.char_indices() {
+            let _ = parse(&line[..cut]);
+            let _ = parse(&line[cut..]);
+        }
     }
 }

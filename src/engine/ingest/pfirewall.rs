@@ -298,6 +298,16 @@ mod tests {
         assert_eq!(lost.action, Some(Action::Audit));
         assert_eq!(lost.extra("events_lost"), Some("7"));
         assert_eq!((lost.src_ip, lost.proto.as_deref()), (None, None));
+
+        let unknown = one(
+            &mut parser,
+            "2021-06-22 12:48:22 REDIRECT TCP 10.0.0.9 10.0.0.1 1 2 - - - - - - - - -",
+        );
+        assert_eq!(
+            unknown.action, None,
+            "an action we do not know is not guessed"
+        );
+        assert_eq!(unknown.extra("pf_action"), Some("REDIRECT"));
     }
 
     #[test]
@@ -389,5 +399,16 @@ mod tests {
             feed(&mut parser, "#Fields: date time").0,
             LineVerdict::Error("#Fields header has no action column".into())
         );
+    }
+
+    #[test]
+    fn every_cut_of_a_line_is_read_without_panic() {
+        let line = "2021-06-22 12:19:41 DROP UDP fe80::f58b:f19a:db72:872b ff02::fb 5353 5353 93 \
+                    - - - - - - - RECEIVE";
+        let mut parser = with_header();
+        for (cut, _) in line.char_indices() {
+            let _ = feed(&mut parser, &line[..cut]);
+            let _ = feed(&mut parser, &line[cut..]);
+        }
     }
 }

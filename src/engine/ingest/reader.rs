@@ -1,4 +1,4 @@
-//! Opening a log file: transparent gzip/bzip2 by magic bytes, then line splitting.
+//! Opening a log file: transparent gzip, bzip2 and zstd by magic bytes, then line splitting.
 //!
 //! Lines are split on `\n` with one trailing `\r` stripped, so CRLF files read like LF files.
 //! Bytes are decoded lossily: the text a parser sees is valid UTF-8, and whether replacement
@@ -28,6 +28,8 @@ pub enum Compression {
     Gzip,
     /// bzip2, possibly several streams concatenated.
     Bzip2,
+    /// Zstandard.
+    Zstd,
 }
 
 impl Compression {
@@ -37,6 +39,8 @@ impl Compression {
             Self::Gzip
         } else if magic.starts_with(b"BZh") {
             Self::Bzip2
+        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Self::Zstd
         } else {
             Self::None
         }
@@ -48,6 +52,7 @@ impl Compression {
             Self::None => "none",
             Self::Gzip => "gzip",
             Self::Bzip2 => "bzip2",
+            Self::Zstd => "zstd",
         }
     }
 }
@@ -92,7 +97,7 @@ impl std::fmt::Debug for LineReader {
 }
 
 impl LineReader {
-    /// Opens `path`, sniffing gzip or bzip2 from its first bytes.
+    /// Opens `path`, sniffing gzip, bzip2 or zstd from its first bytes.
     pub fn open(path: &Path) -> io::Result<Self> {
         let file = File::open(path)?;
         if file.metadata()?.is_dir() {
@@ -127,6 +132,10 @@ impl LineReader {
             Compression::Bzip2 => Box::new(BufReader::with_capacity(
                 256 * 1024,
                 MultiBzDecoder::new(buffered),
+            )),
+            Compression::Zstd => Box::new(BufReader::with_capacity(
+                256 * 1024,
+                zstd::stream::read::Decoder::with_buffer(buffered)?,
             )),
         };
         Ok(Self {

@@ -599,4 +599,14 @@ mod tests {
         ));
         assert!(!looks_like("#Fields: date time"));
     }
+
+    #[test]
+    fn every_cut_of_a_line_is_read_without_panic() {
+        let line = "vh.example:443 192.0.2.1 - u\u{e9} [10/Oct/2000:13:55:36 -0700] \"GET /a\\\"b \
+                    HTTP/1.1\" 200 12 \"r\u{fc}f\" \"ua \\\"x\\\"\" \"-\" 0.1";
+        for (cut, _) in line.char_indices() {
+            let _ = feed(&line[..cut]);
+            let _ = looks_like(&line[..cut]);
+        }
+    }
 }

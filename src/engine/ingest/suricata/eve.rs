@@ -46,10 +46,10 @@ pub(super) fn build_event(
     if let Some(alert) = child(object, "alert") {
         fill_alert(alert, &mut event);
     }
-    if matches!(event_type, "flow" | "alert") {
-        if let Some(flow) = child(object, "flow") {
-            fill_flow(flow, &mut event);
-        }
+    if matches!(event_type, "flow" | "alert")
+        && let Some(flow) = child(object, "flow")
+    {
+        fill_flow(flow, &mut event);
     }
     if let Some(netflow) = child(object, "netflow") {
         fill_netflow(netflow, &mut event);
@@ -64,10 +64,20 @@ pub(super) fn build_event(
         fill_dns(dns, &mut event);
     }
     if let Some(ssh) = child(object, "ssh") {
-        keep(ssh, &["client.software_version", "server.software_version"], "ssh", &mut event);
+        keep(
+            ssh,
+            &["client.software_version", "server.software_version"],
+            "ssh",
+            &mut event,
+        );
     }
     if let Some(fileinfo) = child(object, "fileinfo") {
-        keep(fileinfo, &["filename", "sha256", "size"], "fileinfo", &mut event);
+        keep(
+            fileinfo,
+            &["filename", "sha256", "size"],
+            "fileinfo",
+            &mut event,
+        );
     }
     Ok(event)
 }
@@ -116,7 +126,9 @@ fn fill_common(object: &Object, event: &mut Event, relay_host: Option<&str>) {
 /// `flow_id` as decimal text: exact for any u64, whether written as a number or a string.
 fn flow_id_text(value: &Json) -> String {
     match value {
-        Json::Number(number) => number.as_u64().map_or_else(|| number.to_string(), |id| id.to_string()),
+        Json::Number(number) => number
+            .as_u64()
+            .map_or_else(|| number.to_string(), |id| id.to_string()),
         Json::String(text) => text
             .trim()
             .parse::<u64>()
@@ -126,7 +138,10 @@ fn flow_id_text(value: &Json) -> String {
 }
 
 fn fill_alert(alert: &Object, event: &mut Event) {
-    event.signature = alert.get("signature").and_then(Json::as_str).map(str::to_owned);
+    event.signature = alert
+        .get("signature")
+        .and_then(Json::as_str)
+        .map(str::to_owned);
     event.signature_id = alert.get("signature_id").and_then(Json::as_u64);
     event.sensor_severity = alert
         .get("severity")
@@ -143,7 +158,11 @@ fn fill_alert(alert: &Object, event: &mut Event) {
             event.techniques.push(technique);
         }
     }
-    for key in ["mitre_tactic_id", "mitre_tactic_name", "mitre_technique_name"] {
+    for key in [
+        "mitre_tactic_id",
+        "mitre_tactic_name",
+        "mitre_technique_name",
+    ] {
         let values = strings(metadata.get(key));
         if !values.is_empty() {
             event.push_extra(key, values.join(","));
@@ -157,7 +176,13 @@ fn fill_flow(flow: &Object, event: &mut Event) {
     set_duration(flow, event, "flow");
     keep(
         flow,
-        &["pkts_toserver", "pkts_toclient", "state", "reason", "alerted"],
+        &[
+            "pkts_toserver",
+            "pkts_toclient",
+            "state",
+            "reason",
+            "alerted",
+        ],
         "flow",
         event,
     );
@@ -177,9 +202,7 @@ fn set_duration(object: &Object, event: &mut Event, prefix: &str) {
         parse_iso8601(text, &TimeZone::UTC).ok()
     };
     let duration = match (time("start"), time("end")) {
-        (Some(start), Some(end)) if end >= start => {
-            Some(end.duration_since(start).as_secs_f64())
-        }
+        (Some(start), Some(end)) if end >= start => Some(end.duration_since(start).as_secs_f64()),
         _ => None,
     };
     match duration {
@@ -196,14 +219,26 @@ fn fill_http(http: &Object, event: &mut Event) {
     event.user_agent = text("http_user_agent");
     event.http_status = http.get("status").and_then(as_u16);
     event.bytes_in = http.get("length").and_then(Json::as_u64).or(event.bytes_in);
-    keep(http, &["protocol", "http_content_type", "http_refer"], "http", event);
+    keep(
+        http,
+        &["protocol", "http_content_type", "http_refer"],
+        "http",
+        event,
+    );
 }
 
 fn fill_tls(tls: &Object, event: &mut Event) {
     event.domain = tls.get("sni").and_then(Json::as_str).map(str::to_owned);
     keep(
         tls,
-        &["version", "subject", "issuerdn", "fingerprint", "ja3.hash", "ja3s.hash"],
+        &[
+            "version",
+            "subject",
+            "issuerdn",
+            "fingerprint",
+            "ja3.hash",
+            "ja3s.hash",
+        ],
         "tls",
         event,
     );
@@ -270,13 +305,19 @@ mod tests {
         .unwrap();
         assert_eq!(event.format, EventFormat::SuricataAlert);
         assert_eq!(event.action, Some(Action::Alert));
-        assert_eq!(event.time, Some("2018-07-05T19:07:20.910626Z".parse().unwrap()));
+        assert_eq!(
+            event.time,
+            Some("2018-07-05T19:07:20.910626Z".parse().unwrap())
+        );
         assert_eq!(event.proto.as_deref(), Some("tcp"));
         assert_eq!(event.signature_id, Some(2024833));
         assert_eq!(event.sensor_severity, Some(1));
         assert_eq!(event.techniques, vec!["T1071", "T1071.001"]);
         assert_eq!(event.extra("mitre_tactic_id"), Some("TA0011"));
-        assert_eq!(event.extra("alert.category"), Some("Potential Corporate Privacy Violation"));
+        assert_eq!(
+            event.extra("alert.category"),
+            Some("Potential Corporate Privacy Violation")
+        );
         assert_eq!(event.domain.as_deref(), Some("l2.io"));
         assert_eq!(event.bytes_out, Some(793));
         assert_eq!(event.extra("flow_id"), Some("904992230150281"));
@@ -286,9 +327,10 @@ mod tests {
     #[test]
     fn flow_id_above_2_pow_53_as_number_and_string() {
         for id in ["18446744073709551615", r#""18446744073709551615""#] {
-            let event =
-                event_of(&format!(r#"{{"event_type":"flow","flow_id":{id},"src_ip":"::1"}}"#))
-                    .unwrap();
+            let event = event_of(&format!(
+                r#"{{"event_type":"flow","flow_id":{id},"src_ip":"::1"}}"#
+            ))
+            .unwrap();
             assert_eq!(event.extra("flow_id"), Some("18446744073709551615"), "{id}");
         }
     }
@@ -315,7 +357,10 @@ mod tests {
             r#"{"timestamp":"2019-01-02T03:50:11.315110","event_type":"http","src_ip":"10.0.0.1","dest_ip":"10.0.0.2","http":{"hostname":"example.org","url":"/a?b","http_user_agent":"curl/7.58.0","http_method":"GET","status":404,"length":166}}"#,
         )
         .unwrap();
-        assert_eq!(event.time, Some("2019-01-02T03:50:11.31511Z".parse().unwrap()));
+        assert_eq!(
+            event.time,
+            Some("2019-01-02T03:50:11.31511Z".parse().unwrap())
+        );
         assert_eq!(event.domain.as_deref(), Some("example.org"));
         assert_eq!(event.url.as_deref(), Some("/a?b"));
         assert_eq!(event.http_status, Some(404));
@@ -334,6 +379,9 @@ mod tests {
             event_of(r#"{"timestamp":"2021-02-26T917-0500","event_type":"alert"}"#),
             Err("bad timestamp")
         );
-        assert_eq!(event_of(r#"{"timestamp":"2021-02-26T09:17:00Z"}"#), Err("no event_type"));
+        assert_eq!(
+            event_of(r#"{"timestamp":"2021-02-26T09:17:00Z"}"#),
+            Err("no event_type")
+        );
     }
 }

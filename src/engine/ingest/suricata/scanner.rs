@@ -41,6 +41,11 @@ impl ObjectScanner {
         }
         None
     }
+
+    /// True when the text fed so far stopped inside a string.
+    pub(super) fn in_string(&self) -> bool {
+        self.in_string
+    }
 }
 
 #[cfg(test)]

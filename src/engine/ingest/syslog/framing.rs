@@ -199,7 +199,9 @@ fn split_structured_data(text: &str) -> Result<(&str, &str), FrameError> {
 fn starts_with_iso_date(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.len() >= 19
-        && bytes.get(..4).is_some_and(|y| y.iter().all(u8::is_ascii_digit))
+        && bytes
+            .get(..4)
+            .is_some_and(|y| y.iter().all(u8::is_ascii_digit))
         && bytes.get(4) == Some(&b'-')
         && bytes.get(7) == Some(&b'-')
         && matches!(bytes.get(10), Some(b'T' | b't'))
@@ -266,8 +268,7 @@ fn after_time(time: Option<Timestamp>, rest: &str) -> Header<'_> {
         // `Nov 18 01:15:43: --- last message repeated 5 times ---`
         rest = after_colon.trim_start();
     }
-    if rest.starts_with("--- last message repeated") || rest.starts_with("last message repeated")
-    {
+    if rest.starts_with("--- last message repeated") || rest.starts_with("last message repeated") {
         return Header::Repeated;
     }
 
@@ -491,7 +492,10 @@ mod tests {
             Err(FrameError::BadTime)
         );
         assert_eq!(
-            parse("Nov 29 22:18:29 --- last message repeated 1 time ---", &mut years),
+            parse(
+                "Nov 29 22:18:29 --- last message repeated 1 time ---",
+                &mut years
+            ),
             Ok(Header::Repeated)
         );
         assert_eq!(

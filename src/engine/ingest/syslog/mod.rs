@@ -19,7 +19,7 @@
 //! [`appfirewall`]: crate::engine::ingest::appfirewall
 
 pub mod framing;
-mod pam;
+pub mod pam;
 
 use crate::engine::event::{Event, EventFormat, Location};
 use crate::engine::ingest::reader::Line;
@@ -50,7 +50,12 @@ impl SyslogParser {
         }
     }
 
-    fn parse_framed(&mut self, frame: &Frame<'_>, location: Location, out: &mut Vec<Event>) -> LineVerdict {
+    fn parse_framed(
+        &mut self,
+        frame: &Frame<'_>,
+        location: Location,
+        out: &mut Vec<Event>,
+    ) -> LineVerdict {
         let Some(program) = frame.program else {
             return LineVerdict::Skipped("no program tag".into());
         };
@@ -60,6 +65,13 @@ impl SyslogParser {
             event.time = frame.time;
             event.reporter = frame.host.map(str::to_owned);
             event.process = Some(name.to_owned());
+            event.message = Some(frame.message.to_owned());
+            if let Some(pid) = frame.pid {
+                event.push_extra("pid", pid);
+            }
+            for (name, value) in &frame.extra {
+                event.push_extra(*name, *value);
+            }
             event
         };
 
@@ -73,8 +85,10 @@ impl SyslogParser {
             ProgramFamily::AppFirewall => {
                 appfirewall::parse_message(frame.message, event(EventFormat::Appfirewall), out)
             }
-            ProgramFamily::Other => pam::parse_failure(frame.message, event(EventFormat::SyslogAuth), out)
-                .unwrap_or_else(|| LineVerdict::Skipped("other program".into())),
+            ProgramFamily::Other => {
+                pam::parse_failure(frame.message, event(EventFormat::SyslogAuth), out)
+                    .unwrap_or_else(|| LineVerdict::Skipped("other program".into()))
+            }
         }
     }
 }
@@ -84,6 +98,9 @@ impl LineParser for SyslogParser {
         let text = line.text.trim_end();
         if text.starts_with('\t') {
             return LineVerdict::Skipped("continuation line".into());
+        }
+        if text.starts_with('#') {
+            return LineVerdict::Skipped("comment line".into());
         }
         let location = self.location(line);
         let header = framing::parse_header(text, &mut self.context.years, &self.context.zone);
@@ -220,8 +237,9 @@ mod tests {
 
     #[test]
     fn sshd_line_gets_reporter_and_process() {
-        let (events, verdicts) =
-            parse(&["Jun  8 12:34:56 web1 sshd[7]: Failed password for root from 192.0.2.9 port 2 ssh2"]);
+        let (events, verdicts) = parse(&[
+            "Jun  8 12:34:56 web1 sshd[7]: Failed password for root from 192.0.2.9 port 2 ssh2",
+        ]);
         assert_eq!(verdicts, vec![LineVerdict::Parsed]);
         let event = &events[0];
         assert_eq!(event.reporter.as_deref(), Some("web1"));

@@ -49,7 +49,10 @@ pub(super) fn build_event(
         unreadable: &mut unreadable,
     };
     fill.endpoints(&mut event);
-    event.proto = fill.record.take_text("proto").map(|p| p.to_ascii_lowercase());
+    event.proto = fill
+        .record
+        .take_text("proto")
+        .map(|p| p.to_ascii_lowercase());
     match log {
         LogType::Conn => fill.conn(&mut event),
         LogType::Dns => event.domain = fill.record.take_text("query"),
@@ -62,10 +65,10 @@ pub(super) fn build_event(
 
     event.extra = record.into_extra();
     event.extra.append(&mut unreadable);
-    if log == LogType::Other {
-        if let Some(path) = path {
-            event.push_extra("_path", path);
-        }
+    if log == LogType::Other
+        && let Some(path) = path
+    {
+        event.push_extra("_path", path);
     }
     Ok(event)
 }
@@ -107,10 +110,13 @@ impl Filler<'_, '_> {
 
     /// The value of a field left in the record (for fields that are also kept in `extra`).
     fn peek(&self, name: &str) -> Option<&str> {
-        self.record.fields.iter().find_map(|(field, value)| match value {
-            Some(Value::Text(text)) if field == name => Some(text.as_str()),
-            _ => None,
-        })
+        self.record
+            .fields
+            .iter()
+            .find_map(|(field, value)| match value {
+                Some(Value::Text(text)) if field == name => Some(text.as_str()),
+                _ => None,
+            })
     }
 
     fn endpoints(&mut self, event: &mut Event) {
@@ -165,10 +171,11 @@ impl Filler<'_, '_> {
         event.action = Some(Action::Alert);
         event.signature = self.record.take_text("note");
         event.message = self.record.take_text("msg");
-        if event.src_ip.is_none() && event.src_host.is_none() {
-            if let Some(src) = self.record.take_text("src") {
-                set_peer(&src, &mut event.src_ip, &mut event.src_host);
-            }
+        if event.src_ip.is_none()
+            && event.src_host.is_none()
+            && let Some(src) = self.record.take_text("src")
+        {
+            set_peer(&src, &mut event.src_ip, &mut event.src_host);
         }
         if event.dst_ip.is_none() && event.dst_host.is_none() {
             if let Some(dst) = self.record.take_text("dst") {
@@ -296,8 +303,15 @@ mod tests {
             ("dst", "10.0.0.1"),
             ("p", "22"),
         ]);
-        let event =
-            build_event(LogType::Notice, None, record, "ts", location(), &TimeZone::UTC).unwrap();
+        let event = build_event(
+            LogType::Notice,
+            None,
+            record,
+            "ts",
+            location(),
+            &TimeZone::UTC,
+        )
+        .unwrap();
         assert_eq!(event.signature.as_deref(), Some("Scan::Port_Scan"));
         assert_eq!(event.message.as_deref(), Some("10.0.0.9 scanned 20 ports"));
         assert_eq!(event.src_ip, Some("10.0.0.9".parse().unwrap()));
@@ -309,7 +323,11 @@ mod tests {
     fn zeek_time_forms() {
         let expected: Timestamp = "2019-03-01T21:16:50.62966Z".parse().unwrap();
         for text in ["1551475010.629660", "2019-03-01T21:16:50.629660Z"] {
-            assert_eq!(parse_zeek_time(text, &TimeZone::UTC), Some(expected), "{text}");
+            assert_eq!(
+                parse_zeek_time(text, &TimeZone::UTC),
+                Some(expected),
+                "{text}"
+            );
         }
         assert_eq!(parse_zeek_time("XXXXXXXXXX.XXXXXX", &TimeZone::UTC), None);
     }

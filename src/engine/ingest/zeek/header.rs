@@ -243,7 +243,11 @@ mod tests {
             "PREFIX<>fields|t||tags",
             "PREFIX<>types|time||set[string]",
         ] {
-            assert_eq!(header.read_meta_line(line), Some(MetaLine::Header), "{line}");
+            assert_eq!(
+                header.read_meta_line(line),
+                Some(MetaLine::Header),
+                "{line}"
+            );
         }
         assert_eq!(header.separator, "|");
         assert_eq!(header.set_separator, ";");
@@ -256,7 +260,10 @@ mod tests {
         assert_eq!(columns[1].name, "");
         assert_eq!(columns[2].kind, ColumnKind::List);
 
-        assert_eq!(header.read_meta_line("PREFIX<>banner"), Some(MetaLine::Comment));
+        assert_eq!(
+            header.read_meta_line("PREFIX<>banner"),
+            Some(MetaLine::Comment)
+        );
         assert_eq!(header.read_meta_line("1.0|x|y"), None);
         assert_eq!(
             header.read_meta_line(r"#separator \x09"),

@@ -56,7 +56,14 @@ impl LineParser for ZeekJsonParser {
             file: self.context.file,
             line: line.number,
         };
-        match build_event(log, path.as_deref(), record, "ts", location, &self.context.zone) {
+        match build_event(
+            log,
+            path.as_deref(),
+            record,
+            "ts",
+            location,
+            &self.context.zone,
+        ) {
             Ok(event) => {
                 out.push(event);
                 LineVerdict::Parsed
@@ -69,14 +76,34 @@ impl LineParser for ZeekJsonParser {
 fn record_from_object(object: Map<String, Json>) -> Record<'static> {
     let mut record = Record::with_capacity(object.len());
     for (key, value) in object {
-        let value = match value {
-            Json::Null => continue,
-            Json::Array(items) => Value::List(items.into_iter().map(json_text).collect()),
-            other => Value::Text(json_text(other)),
-        };
-        record.push(canonical_name(key), value);
+        push_field(&mut record, canonical_name(key), value, 0);
     }
     record
+}
+
+/// How deep nested objects are flattened into dotted names before being kept as JSON text.
+const MAX_NESTING: usize = 4;
+
+/// Adds one field; a nested object (`"id": {"orig_h": ...}`) becomes dotted fields.
+fn push_field(record: &mut Record<'static>, name: Cow<'static, str>, value: Json, depth: usize) {
+    match value {
+        Json::Null => {}
+        Json::Array(items) => record.push(
+            name,
+            Value::List(items.into_iter().map(json_text).collect()),
+        ),
+        Json::Object(inner) if depth < MAX_NESTING => {
+            for (key, value) in inner {
+                push_field(
+                    record,
+                    Cow::Owned(format!("{name}.{key}")),
+                    value,
+                    depth + 1,
+                );
+            }
+        }
+        other => record.push(name, Value::Text(json_text(other))),
+    }
 }
 
 /// A JSON value as Zeek's text form: strings as they are, numbers exactly as written (u64 kept
@@ -157,7 +184,10 @@ mod tests {
             event.time,
             Some("2018-03-24T17:19:18.864751Z".parse().unwrap())
         );
-        assert_eq!(event.extra("_write_ts"), Some("2018-03-24T17:19:30.168905Z"));
+        assert_eq!(
+            event.extra("_write_ts"),
+            Some("2018-03-24T17:19:30.168905Z")
+        );
     }
 
     #[test]
@@ -171,6 +201,15 @@ mod tests {
         assert_eq!(event.extra("answers"), Some("a,b"));
         assert_eq!(event.extra("TTLs"), Some("60.0,60.0"));
         assert!(event.time.is_some(), "epoch given as a string");
+    }
+
+    #[test]
+    fn nested_id_object_is_flattened() {
+        let (_, events) = parse(
+            r#"{"_path":"conn","ts":1.5,"id":{"orig_h":"10.0.0.1","orig_p":1,"resp_h":"10.0.0.2","resp_p":2},"uid":"C1"}"#,
+        );
+        assert_eq!(events[0].src_ip, Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(events[0].dst_port, Some(2));
     }
 
     #[test]

@@ -54,7 +54,7 @@ impl LogType {
             Self::Http
         } else if has("server_name") || has("ja3") || has("ja3s") || has("cert_chain_fuids") {
             Self::Ssl
-        } else if has("auth_success") || has("auth_attempts") {
+        } else if has("auth_success") || has("auth_attempts") || (has("client") && has("server")) {
             Self::Ssh
         } else if has("note") {
             Self::Notice
@@ -136,9 +136,12 @@ impl<'a> Record<'a> {
 
     /// The fields not taken yet, as `extra` pairs.
     fn into_extra(self) -> Vec<(String, String)> {
-        self.fields
-            .into_iter()
-            .filter_map(|(name, value)| Some((name.into_owned(), value?.into_text())))
-            .collect()
+        let mut extra = Vec::with_capacity(self.fields.len());
+        for (name, value) in self.fields {
+            if let Some(value) = value {
+                extra.push((name.into_owned(), value.into_text()));
+            }
+        }
+        extra
     }
 }

@@ -1,0 +1,233 @@
+//! Feeding rsigma's correlation engines only the events that can change their answer.
+//!
+//! Correlations are split into components: a correlation together with the correlations it
+//! chains to (a `temporal_ordered` over a brute-force correlation, say). Each component has its
+//! own rsigma [`CorrelationEngine`], so an event is handed only to the components that need it.
+//!
+//! A correlation that nothing chains to only has to fire once per group: after that its
+//! detection is emitted and the [`super::sigma`] stage folds every later match itself. So an
+//! event is not fed to it when its group has fired already, and, for `value_count`, when the
+//! same value was fed for the group within the last quarter of the window (a repeat cannot
+//! raise the distinct count). Without this, rsigma recounts a group's window on every event,
+//! which is quadratic in a flood from one source. Chained components get every event.
+
+use std::collections::HashMap;
+
+use rsigma_eval::{CorrelationConfig, CorrelationEngine, EvaluationResult};
+use rsigma_parser::CorrelationType;
+
+use crate::engine::detect::RuleSet;
+use crate::engine::detect::fields::SigmaView;
+use crate::engine::detect::keys::fields_key;
+
+/// Window entries rsigma keeps per correlation group (bounds memory under floods).
+const MAX_GROUP_ENTRIES: usize = 10_000;
+
+/// Remembered (correlation, group, value) feeds; the memory is forgotten when it grows past
+/// this, which only costs repeated feeds.
+const MAX_REMEMBERED_VALUES: usize = 1_000_000;
+
+struct Component {
+    engine: CorrelationEngine,
+    standalone: bool,
+}
+
+/// The correlation engines and the feeding policy.
+pub struct Correlator {
+    components: Vec<Component>,
+    component_of: Vec<usize>,
+    value_fields: Vec<Option<Vec<String>>>,
+    refeed_secs: Vec<i64>,
+    last_fed: HashMap<(usize, u64, u64), i64>,
+}
+
+impl Correlator {
+    /// Builds one engine per component of `rules`' correlations.
+    pub fn new(rules: &RuleSet, rule_correlations: &[Vec<usize>]) -> Self {
+        let component_of = components(rules);
+        let count = component_of.iter().copied().max().map_or(0, |max| max + 1);
+        let mut components: Vec<Component> = (0..count)
+            .map(|_| Component {
+                engine: CorrelationEngine::new(CorrelationConfig {
+                    max_group_entries: Some(MAX_GROUP_ENTRIES),
+                    ..CorrelationConfig::default()
+                }),
+                standalone: true,
+            })
+            .collect();
+
+        add_rules(rules, rule_correlations, &component_of, &mut components);
+        for (slot, corr) in rules.correlations().iter().enumerate() {
+            let Some(component) = component_of.get(slot).and_then(|&c| components.get_mut(c))
+            else {
+                continue;
+            };
+            if let Err(error) = component.engine.add_correlation(&corr.rule) {
+                tracing::warn!(rule = corr.meta.title, %error, "correlation not loaded");
+            }
+            let chained = corr.rule.rules.iter().any(|r| is_correlation(rules, r));
+            if chained {
+                component.standalone = false;
+            }
+        }
+
+        let value_fields = rules
+            .correlations()
+            .iter()
+            .map(|corr| match corr.rule.correlation_type {
+                CorrelationType::ValueCount => corr.compiled.condition.field.clone(),
+                _ => None,
+            })
+            .collect();
+        let refeed_secs = rules
+            .correlations()
+            .iter()
+            .map(|corr| i64::try_from(corr.compiled.timespan_secs / 4).unwrap_or(i64::MAX))
+            .collect();
+
+        Self {
+            components,
+            component_of,
+            value_fields,
+            refeed_secs,
+            last_fed: HashMap::new(),
+        }
+    }
+
+    /// The component a correlation belongs to.
+    pub fn component_of(&self, correlation: usize) -> Option<usize> {
+        self.component_of.get(correlation).copied()
+    }
+
+    /// Number of components.
+    pub fn component_count(&self) -> usize {
+        self.components.len()
+    }
+
+    /// Whether the event must reach `correlation` for `group`, given whether the group fired.
+    pub fn needs_event(
+        &mut self,
+        correlation: usize,
+        group: u64,
+        fired: bool,
+        view: &SigmaView<'_>,
+        time_secs: i64,
+    ) -> bool {
+        let standalone = self
+            .component_of(correlation)
+            .and_then(|c| self.components.get(c))
+            .is_some_and(|component| component.standalone);
+        if !standalone {
+            return true;
+        }
+        if fired {
+            return false;
+        }
+        let Some(Some(fields)) = self.value_fields.get(correlation) else {
+            return true;
+        };
+
+        let value = fields_key(view, fields.iter().map(String::as_str));
+        let refeed = self.refeed_secs.get(correlation).copied().unwrap_or(0);
+        if self.last_fed.len() >= MAX_REMEMBERED_VALUES {
+            self.last_fed.clear();
+        }
+        let last = self
+            .last_fed
+            .entry((correlation, group, value))
+            .or_insert(i64::MIN);
+        if *last != i64::MIN && time_secs.saturating_sub(*last) < refeed {
+            return false;
+        }
+        *last = time_secs;
+        true
+    }
+
+    /// Hands the event and its matches to one component; returns what fired.
+    pub fn feed(
+        &mut self,
+        component: usize,
+        view: &SigmaView<'_>,
+        matches: Vec<EvaluationResult>,
+        time_secs: i64,
+    ) -> Vec<EvaluationResult> {
+        let Some(component) = self.components.get_mut(component) else {
+            return Vec::new();
+        };
+        let results = component
+            .engine
+            .process_with_detections(view, matches, time_secs);
+        results.into_iter().filter(|r| r.is_correlation()).collect()
+    }
+}
+
+fn is_correlation(rules: &RuleSet, reference: &str) -> bool {
+    rules
+        .correlations()
+        .iter()
+        .any(|corr| corr.meta.id == reference || corr.rule.name.as_deref() == Some(reference))
+}
+
+/// Component number per correlation: correlations that refer to each other share one.
+fn components(rules: &RuleSet) -> Vec<usize> {
+    let correlations = rules.correlations();
+    let mut parent: Vec<usize> = (0..correlations.len()).collect();
+
+    for (slot, corr) in correlations.iter().enumerate() {
+        for reference in &corr.rule.rules {
+            let target = correlations.iter().position(|other| {
+                other.meta.id == *reference || other.rule.name.as_deref() == Some(reference)
+            });
+            if let Some(target) = target {
+                let (a, b) = (root(&parent, slot), root(&parent, target));
+                if let Some(entry) = parent.get_mut(a) {
+                    *entry = b;
+                }
+            }
+        }
+    }
+
+    let mut numbers: HashMap<usize, usize> = HashMap::new();
+    (0..correlations.len())
+        .map(|slot| {
+            let next = numbers.len();
+            *numbers.entry(root(&parent, slot)).or_insert(next)
+        })
+        .collect()
+}
+
+fn root(parent: &[usize], mut node: usize) -> usize {
+    while let Some(&up) = parent.get(node) {
+        if up == node {
+            break;
+        }
+        node = up;
+    }
+    node
+}
+
+/// Adds each detection rule to the engines of the components whose correlations refer to it.
+fn add_rules(
+    rules: &RuleSet,
+    rule_correlations: &[Vec<usize>],
+    component_of: &[usize],
+    components: &mut [Component],
+) {
+    for (rule, correlations) in rules.rules().iter().zip(rule_correlations) {
+        let mut added: Vec<usize> = Vec::new();
+        for correlation in correlations {
+            let Some(&component) = component_of.get(*correlation) else {
+                continue;
+            };
+            if added.contains(&component) {
+                continue;
+            }
+            added.push(component);
+            if let Some(target) = components.get_mut(component)
+                && let Err(error) = target.engine.add_rule(&rule.sigma)
+            {
+                tracing::warn!(rule = rule.meta.title, %error, "rule left out of correlations");
+            }
+        }
+    }
+}

