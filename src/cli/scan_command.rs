@@ -37,7 +37,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     outcome.files.extend(problems);
 
     write_output(args, &outcome)?;
-    if !matches!(args.format, ScanFormat::Table) || args.output.is_some() {
+    let table_on_stdout = matches!(args.format, ScanFormat::Table) && args.output.is_none();
+    if !table_on_stdout || !outcome.read_anything() {
         report_problems(&outcome.files);
     }
 

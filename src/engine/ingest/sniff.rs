@@ -16,14 +16,21 @@ pub fn sniff_format(lines: &[&str]) -> Option<InputFormat> {
     let first = non_blank.first()?.trim_start();
 
     if first.starts_with('#') {
-        return sniff_header(&non_blank);
-    }
-    if first.starts_with('{') || first.starts_with('[') {
+        if let Some(format) = sniff_header(&non_blank) {
+            return Some(format);
+        }
+    } else if first.starts_with('{') || first.starts_with('[') {
         return sniff_json(&non_blank);
     }
 
-    let syslog_votes = non_blank.iter().filter(|l| syslog::looks_like(l)).count();
-    let web_votes = non_blank
+    // Line formats; `#` comment lines (annotated test logs, banners) carry no vote.
+    let candidates: Vec<&str> = non_blank
+        .iter()
+        .copied()
+        .filter(|line| !line.starts_with('#'))
+        .collect();
+    let syslog_votes = candidates.iter().filter(|l| syslog::looks_like(l)).count();
+    let web_votes = candidates
         .iter()
         .filter(|l| web_access::looks_like(l))
         .count();
@@ -146,6 +153,17 @@ mod tests {
             Some(InputFormat::ZeekJson)
         );
         assert_eq!(sniff_format(&[banner, "just prose"]), None);
+    }
+
+    #[test]
+    fn comment_banners_do_not_hide_a_line_format() {
+        assert_eq!(
+            sniff_format(&[
+                "# failJSON: { \"time\": \"2005-06-21T16:47:48\", \"match\": true }",
+                "Jun 21 16:47:48 host sshd[2211]: Failed password for root from 192.0.2.1 port 2 ssh2",
+            ]),
+            Some(InputFormat::Syslog)
+        );
     }
 
     #[test]
