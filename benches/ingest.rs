@@ -4,8 +4,8 @@
 //! [`INPUT_BYTES`], written to a temporary directory before the benchmarks start: sshd lines in
 //! syslog framing, UFW kernel lines, and Zeek `conn` TSV with one header block. The gzip case reads
 //! the same auth.log compressed, and counts the decompressed bytes. `whole_scan` runs
-//! [`threatlens::engine::scan::scan`] with all bundled rules over the three files together, on
-//! both parser threads, as `threatlens scan` does.
+//! [`threatlens::engine::scan::scan`] with all bundled rules over the three files together, with
+//! a parser thread per core, as `threatlens scan` does.
 //!
 //! Before measuring, one pass over each input prints how its lines were accounted for and what a
 //! scan found, so a number measured over a parser that rejects everything is visible as such.
@@ -29,6 +29,9 @@ use threatlens::engine::scan::{self, Input, ScanOptions, ScanOutcome, ScanProgre
 /// Size each benchmark input is grown to.
 const INPUT_BYTES: usize = 4 << 20;
 
+/// Input size when the benchmarks only run once as tests (`cargo test --all-targets`).
+const TEST_INPUT_BYTES: usize = 256 << 10;
+
 /// The year of the demo incident, so year-less lines do not depend on file times.
 const DEMO_YEAR: i16 = 2026;
 
@@ -47,8 +50,16 @@ struct Inputs {
 static INPUTS: OnceLock<Inputs> = OnceLock::new();
 
 fn main() {
+    // `cargo bench` passes `--bench`; without it divan runs each benchmark once, as a test.
+    let measuring = std::env::args().any(|arg| arg == "--bench");
+    let size_bytes = if measuring {
+        INPUT_BYTES
+    } else {
+        TEST_INPUT_BYTES
+    };
+
     let directory = tempfile::tempdir().expect("a temporary directory for benchmark inputs");
-    let inputs = Inputs::write(directory.path());
+    let inputs = Inputs::write(directory.path(), size_bytes);
     inputs.print_accounting();
     if INPUTS.set(inputs).is_err() {
         unreachable!("inputs are written once, before any benchmark runs");
@@ -58,16 +69,16 @@ fn main() {
 }
 
 impl Inputs {
-    fn write(directory: &Path) -> Self {
+    fn write(directory: &Path, size_bytes: usize) -> Self {
         let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
         let read = |name: &str| {
             fs::read_to_string(samples.join(name))
                 .unwrap_or_else(|error| panic!("demo sample {name} is readable: {error}"))
         };
 
-        let auth = repeat_lines(&read("auth.log"));
-        let ufw = repeat_lines(&read("ufw.log"));
-        let conn = repeat_zeek_rows(&read("conn.log"));
+        let auth = repeat_lines(&read("auth.log"), size_bytes);
+        let ufw = repeat_lines(&read("ufw.log"), size_bytes);
+        let conn = repeat_zeek_rows(&read("conn.log"), size_bytes);
 
         let auth_log = directory.join("auth.log");
         let auth_log_gz = directory.join("auth.log.gz");
@@ -149,17 +160,17 @@ fn first_error(report: &FileReport) -> String {
     }
 }
 
-/// The lines of `text` repeated until they fill [`INPUT_BYTES`].
-fn repeat_lines(text: &str) -> String {
-    let mut grown = String::with_capacity(INPUT_BYTES + text.len());
-    while grown.len() < INPUT_BYTES {
+/// The lines of `text` repeated until they fill `size_bytes`.
+fn repeat_lines(text: &str, size_bytes: usize) -> String {
+    let mut grown = String::with_capacity(size_bytes + text.len());
+    while grown.len() < size_bytes {
         grown.push_str(text);
     }
     grown
 }
 
-/// One Zeek header block, the data rows repeated to [`INPUT_BYTES`], then the `#close` line.
-fn repeat_zeek_rows(text: &str) -> String {
+/// One Zeek header block, the data rows repeated to `size_bytes`, then the `#close` line.
+fn repeat_zeek_rows(text: &str, size_bytes: usize) -> String {
     let header: String = text
         .lines()
         .filter(|line| line.starts_with('#') && !line.starts_with("#close"))
@@ -177,7 +188,7 @@ fn repeat_zeek_rows(text: &str) -> String {
         .collect();
 
     let mut grown = header;
-    while grown.len() < INPUT_BYTES {
+    while grown.len() < size_bytes {
         grown.push_str(&rows);
     }
     grown.push_str(&close);

@@ -10,8 +10,10 @@ Writes three files into OUTPUT_DIR, one per format, since formats are recognized
 
 Each source covers less than a day, so repetition k is the source moved k days later: syslog
 dates are rewritten (kernel uptimes move too), Zeek `ts` values gain k * 86400 seconds. Lines stay
-in time order and keep every other byte. Syslog has no year; the first line is in 2022 (pass
-`--year 2022`), and the repetitions run on into later years.
+in time order and keep every other byte, with one exception: in Zeek rows, the remote (non-local)
+IPv4 address gets k added to its second octet, since a capture repeated day after day would
+otherwise turn every pair of hosts into a perfect 24-hour beacon. Syslog has no year; the first
+line is in 2022 (pass `--year 2022`), and the repetitions run on into later years.
 
 Usage: make_whole_run_input.py CORPUS_DIR OUTPUT_DIR [AUTH_MIB UFW_MIB CONN_MIB]
 """
@@ -108,12 +110,19 @@ def write_zeek(directory, target, limit_bytes):
     header, rows, close = read_zeek_conn(directory)
     fields = next(line for line in header if line.startswith("#fields")).split("\t")[1:]
     ts_column = fields.index("ts")
+    address_columns = [
+        (fields.index("id.orig_h"), fields.index("local_orig")),
+        (fields.index("id.resp_h"), fields.index("local_resp")),
+    ]
 
     split_rows = [row.split("\t") for row in rows]
     stamps = []
+    remote = []
     for cells in split_rows:
         seconds, _, fraction = cells[ts_column].partition(".")
         stamps.append((int(seconds), fraction))
+        remote.append([(column, cells[column].split(".")) for column, local in address_columns
+                       if cells[local] != "T" and cells[column].count(".") == 3])
 
     written = 0
     repetition = 0
@@ -124,8 +133,10 @@ def write_zeek(directory, target, limit_bytes):
         while written < limit_bytes:
             shift = repetition * DAY_SECONDS
             chunk = []
-            for cells, (seconds, fraction) in zip(split_rows, stamps):
+            for cells, (seconds, fraction), addresses in zip(split_rows, stamps, remote):
                 cells[ts_column] = f"{seconds + shift}.{fraction}"
+                for column, (a, b, c, d) in addresses:
+                    cells[column] = f"{a}.{(int(b) + repetition) % 256}.{c}.{d}"
                 chunk.append("\t".join(cells) + "\n")
             text = "".join(chunk)
             out.write(text)

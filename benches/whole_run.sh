@@ -51,7 +51,8 @@ fi
 # ---------------------------------------------------------------- input, cached
 data="$out/mixed"
 stamp="$out/mixed.stamp"
-want_stamp="$(sha256sum "$repo/benches/make_whole_run_input.py" | cut -c1-16) $auth_mib $ufw_mib $conn_mib"
+generator_hash="$(sha256sum "$repo/benches/make_whole_run_input.py" | cut -c1-16)"
+want_stamp="$generator_hash $auth_mib $ufw_mib $conn_mib"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want_stamp" && -s "$data/conn.log" ]]; then
     echo "input: reusing $data"
 else
@@ -124,7 +125,8 @@ RG_PATTERN="$pattern" awk -v bytes="$total_bytes" \
     -v rg_s="$rg_secs" -v rg_k="$rg_kib" -v scan_s="$scan_secs" -v scan_k="$scan_kib" 'BEGIN {
     rg_rate = bytes / 1e6 / rg_s; scan_rate = bytes / 1e6 / scan_s
     printf "\n%-34s %10s %10s %14s\n", "command", "wall s", "MB/s", "peak RSS MB"
-    printf "%-34s %10.2f %10.1f %14.1f\n", "rg -c (median, pattern below)", rg_s, rg_rate, rg_k / 1024
+    printf "%-34s %10.2f %10.1f %14.1f\n", "rg -c (median, pattern below)", rg_s, rg_rate,
+        rg_k / 1024
     printf "%-34s %10.2f %10.1f %14.1f\n", "threatlens scan --format json", scan_s, scan_rate,
         scan_k / 1024
     printf "\nscan/rg throughput ratio: %.3f (goal >= 0.25); scan peak RSS %.0f MB (goal < 300)\n",

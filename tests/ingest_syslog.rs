@@ -173,14 +173,12 @@ fn every_corpus_file_is_accounted_for() {
             let path = entry.unwrap().path();
             let (report, _) = ingest(&path);
             assert_accounted(&report);
-            // fail2ban's test files open with `#` annotations, which content sniffing reads as
-            // a header block; they are read with the format forced in the tests below.
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
             let is_log = !name.ends_with(".csv") && !name.ends_with(".md");
-            if is_log && !name.contains("annotated") {
+            if is_log {
                 assert_eq!(
                     report.format,
                     Some(InputFormat::Syslog),

@@ -361,7 +361,8 @@ def failed_session(start, ip, port, user, valid, attempts, ending, stage):
         lines.append((now, f"sshd[{pid}]: {pam_failure(ip, user if valid else None)}"))
         for _ in range(attempts):
             now += rng.uniform(1.8, 3.2)
-            lines.append((now, f"sshd[{pid}]: Failed password for {who} from {ip} port {port} ssh2"))
+            failed = f"Failed password for {who} from {ip} port {port} ssh2"
+            lines.append((now, f"sshd[{pid}]: {failed}"))
         tag = "authenticating user " + user if valid else f"invalid user {user}"
         if attempts >= 6:
             lines.append((now, f"sshd[{pid}]: error: maximum authentication attempts exceeded "

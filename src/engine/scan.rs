@@ -100,21 +100,12 @@ pub struct ScanProgress {
 }
 
 /// Options for a scan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
     /// How to read files.
     pub ingest: IngestOptions,
     /// Parser threads; 0 picks one per core.
     pub workers: usize,
-}
-
-impl Default for ScanOptions {
-    fn default() -> Self {
-        Self {
-            ingest: IngestOptions::default(),
-            workers: 0,
-        }
-    }
 }
 
 /// What a scan found.

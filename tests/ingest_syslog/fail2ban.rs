@@ -16,8 +16,6 @@ use std::path::Path;
 use serde_json::Value;
 use threatlens::engine::event::{Event, Outcome};
 
-use threatlens::engine::ingest::InputFormat;
-
 use super::{ingest_with, same_host};
 
 /// How a file scored.
@@ -74,8 +72,12 @@ fn applies(annotation: &Value) -> bool {
 
 pub fn score(path: &Path) -> Score {
     let text = std::fs::read_to_string(path).unwrap();
-    let (report, events) = ingest_with(path, Some(2005), Some(InputFormat::Syslog));
+    let (report, events) = ingest_with(path, Some(2005), None);
     super::assert_accounted(&report);
+    assert_eq!(
+        report.format,
+        Some(threatlens::engine::ingest::InputFormat::Syslog)
+    );
 
     let mut score = Score::default();
     let mut pending: Option<Value> = None;

@@ -4,12 +4,17 @@
 //! chains to (a `temporal_ordered` over a brute-force correlation, say). Each component has its
 //! own rsigma [`CorrelationEngine`], so an event is handed only to the components that need it.
 //!
-//! A correlation that nothing chains to only has to fire once per group: after that its
-//! detection is emitted and the [`super::sigma`] stage folds every later match itself. So an
-//! event is not fed to it when its group has fired already, and, for `value_count`, when the
-//! same value was fed for the group within the last quarter of the window (a repeat cannot
-//! raise the distinct count). Without this, rsigma recounts a group's window on every event,
-//! which is quadratic in a flood from one source. Chained components get every event.
+//! A correlation only has to fire once per group: after that its detection is emitted and the
+//! [`super::sigma`] stage folds every later match itself. So an event is not fed to a
+//! correlation whose group has fired already, and, for `value_count`, not when the same value
+//! was fed for the group within the last quarter of the window (a repeat cannot raise the
+//! distinct count). Without this, rsigma recounts a group's window on every event, which is
+//! quadratic in a flood from one source.
+//!
+//! One exception: a correlation that another correlation chains to must keep firing so the
+//! parent sees it within the parent's window. After its group fired it is fed at most once per
+//! `timespan / (2 × threshold)` seconds (at least one second), which keeps it firing as long as
+//! the source keeps the rate the rule asks for, while a flood costs one feed per interval.
 
 use std::collections::HashMap;
 
@@ -19,6 +24,7 @@ use rsigma_parser::CorrelationType;
 use crate::engine::detect::RuleSet;
 use crate::engine::detect::fields::SigmaView;
 use crate::engine::detect::keys::fields_key;
+use crate::engine::detect::ruleset::LoadedCorrelation;
 
 /// Window entries rsigma keeps per correlation group (bounds memory under floods).
 const MAX_GROUP_ENTRIES: usize = 10_000;
@@ -29,7 +35,6 @@ const MAX_REMEMBERED_VALUES: usize = 1_000_000;
 
 struct Component {
     engine: CorrelationEngine,
-    standalone: bool,
 }
 
 /// The correlation engines and the feeding policy.
@@ -38,6 +43,7 @@ pub struct Correlator {
     component_of: Vec<usize>,
     value_fields: Vec<Option<Vec<String>>>,
     refeed_secs: Vec<i64>,
+    chained_spacing_secs: Vec<Option<i64>>,
     last_fed: HashMap<(usize, u64, u64), i64>,
 }
 
@@ -52,7 +58,6 @@ impl Correlator {
                     max_group_entries: Some(MAX_GROUP_ENTRIES),
                     ..CorrelationConfig::default()
                 }),
-                standalone: true,
             })
             .collect();
 
@@ -64,10 +69,6 @@ impl Correlator {
             };
             if let Err(error) = component.engine.add_correlation(&corr.rule) {
                 tracing::warn!(rule = corr.meta.title, %error, "correlation not loaded");
-            }
-            let chained = corr.rule.rules.iter().any(|r| is_correlation(rules, r));
-            if chained {
-                component.standalone = false;
             }
         }
 
@@ -85,11 +86,25 @@ impl Correlator {
             .map(|corr| i64::try_from(corr.compiled.timespan_secs / 4).unwrap_or(i64::MAX))
             .collect();
 
+        let chained_spacing_secs = rules
+            .correlations()
+            .iter()
+            .map(|corr| {
+                let referenced = rules.correlations().iter().any(|other| {
+                    other.rule.rules.iter().any(|r| {
+                        *r == corr.meta.id || Some(r.as_str()) == corr.rule.name.as_deref()
+                    })
+                });
+                referenced.then(|| refire_spacing_secs(corr))
+            })
+            .collect();
+
         Self {
             components,
             component_of,
             value_fields,
             refeed_secs,
+            chained_spacing_secs,
             last_fed: HashMap::new(),
         }
     }
@@ -113,22 +128,29 @@ impl Correlator {
         view: &SigmaView<'_>,
         time_secs: i64,
     ) -> bool {
-        let standalone = self
-            .component_of(correlation)
-            .and_then(|c| self.components.get(c))
-            .is_some_and(|component| component.standalone);
-        if !standalone {
-            return true;
-        }
         if fired {
-            return false;
+            let Some(Some(spacing)) = self.chained_spacing_secs.get(correlation).copied() else {
+                return false;
+            };
+            return self.spaced(correlation, group, 0, spacing, time_secs);
         }
         let Some(Some(fields)) = self.value_fields.get(correlation) else {
             return true;
         };
-
         let value = fields_key(view, fields.iter().map(String::as_str));
         let refeed = self.refeed_secs.get(correlation).copied().unwrap_or(0);
+        self.spaced(correlation, group, value, refeed, time_secs)
+    }
+
+    /// True when nothing was fed for this key within `spacing_secs`; records the feed.
+    fn spaced(
+        &mut self,
+        correlation: usize,
+        group: u64,
+        value: u64,
+        spacing_secs: i64,
+        time_secs: i64,
+    ) -> bool {
         if self.last_fed.len() >= MAX_REMEMBERED_VALUES {
             self.last_fed.clear();
         }
@@ -136,7 +158,7 @@ impl Correlator {
             .last_fed
             .entry((correlation, group, value))
             .or_insert(i64::MIN);
-        if *last != i64::MIN && time_secs.saturating_sub(*last) < refeed {
+        if *last != i64::MIN && time_secs.saturating_sub(*last) < spacing_secs {
             return false;
         }
         *last = time_secs;
@@ -161,11 +183,17 @@ impl Correlator {
     }
 }
 
-fn is_correlation(rules: &RuleSet, reference: &str) -> bool {
-    rules
-        .correlations()
+/// How far apart feeds of a fired, chained correlation may be and still keep it firing.
+fn refire_spacing_secs(corr: &LoadedCorrelation) -> i64 {
+    let threshold = corr
+        .compiled
+        .condition
+        .predicates
         .iter()
-        .any(|corr| corr.meta.id == reference || corr.rule.name.as_deref() == Some(reference))
+        .map(|(_, value)| *value)
+        .fold(1.0_f64, f64::max);
+    let spacing = corr.compiled.timespan_secs as f64 / (2.0 * threshold);
+    (spacing.floor() as i64).max(1)
 }
 
 /// Component number per correlation: correlations that refer to each other share one.

@@ -9,8 +9,10 @@
 //! that failed 1,800 logins is one detection with count 1,800, not 1,790.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use rsigma_eval::{Engine, EvaluationResult};
+use rsigma_eval::compiler::eval_condition;
+use rsigma_eval::{CompiledRule, DetectionBody, EvaluationResult, ResultBody, RuleHeader};
 use rsigma_parser::CorrelationType;
 
 use crate::engine::detect::RuleSet;
@@ -49,10 +51,12 @@ impl Pending {
 /// The Sigma part of a detector.
 pub struct SigmaStage {
     rules: RuleSet,
-    engines: Vec<Option<Engine>>,
-    slot_by_id: HashMap<String, usize>,
+    rules_by_format: Vec<Vec<usize>>,
+    matched: Vec<usize>,
+    selections: Vec<String>,
     emits: Vec<bool>,
     rule_correlations: Vec<Vec<usize>>,
+    rule_components: Vec<Vec<usize>>,
     correlation_by_id: HashMap<String, usize>,
     correlator: Correlator,
     simple: HashMap<(usize, u64), Detection>,
@@ -65,12 +69,6 @@ pub struct SigmaStage {
 impl SigmaStage {
     /// Compiles per-format engines and the correlation engines for `rules`.
     pub fn new(rules: &RuleSet) -> Self {
-        let slot_by_id: HashMap<String, usize> = rules
-            .rules()
-            .iter()
-            .enumerate()
-            .map(|(slot, rule)| (rule.meta.id.clone(), slot))
-            .collect();
         let rule_correlations = correlations_per_rule(rules);
         let emits = rule_correlations
             .iter()
@@ -83,13 +81,27 @@ impl SigmaStage {
             .map(|(slot, corr)| (corr.meta.id.clone(), slot))
             .collect();
         let correlator = Correlator::new(rules, &rule_correlations);
+        let rule_components = rule_correlations
+            .iter()
+            .map(|correlations| {
+                let mut components: Vec<usize> = correlations
+                    .iter()
+                    .filter_map(|&c| correlator.component_of(c))
+                    .collect();
+                components.sort_unstable();
+                components.dedup();
+                components
+            })
+            .collect();
 
         Self {
-            engines: format_engines(rules),
+            rules_by_format: rules_by_format(rules),
+            matched: Vec::new(),
+            selections: Vec::new(),
             feed_components: vec![false; correlator.component_count()],
             correlator,
             rules: rules.clone(),
-            slot_by_id,
+            rule_components,
             emits,
             rule_correlations,
             correlation_by_id,
@@ -102,21 +114,17 @@ impl SigmaStage {
 
     /// Evaluates one event.
     pub fn observe(&mut self, event: &Event) {
-        let Some(Some(engine)) = self.engines.get(format_index(event.format)) else {
-            return;
-        };
         let view = SigmaView::new(event);
-        let results = engine.evaluate(&view);
-        if results.is_empty() {
+        let mut matched = std::mem::take(&mut self.matched);
+        self.match_rules(&view, &mut matched);
+        if matched.is_empty() {
+            self.matched = matched;
             return;
         }
 
         let time_secs = event.time.map(|time| time.as_second());
         let mut feed_any = false;
-        for result in &results {
-            let Some(slot) = self.slot_of(result) else {
-                continue;
-            };
+        for &slot in &matched {
             if self.emits.get(slot).copied().unwrap_or(true) {
                 self.fold_simple(slot, &view);
             }
@@ -129,8 +137,30 @@ impl SigmaStage {
             }
         }
 
-        if feed_any {
-            self.correlate(&view, &results, time_secs);
+        if feed_any && let Some(time_secs) = time_secs {
+            self.correlate(&view, &matched, time_secs);
+        }
+        matched.clear();
+        self.matched = matched;
+    }
+
+    /// The rules of the event's format that match it, by slot.
+    fn match_rules(&mut self, view: &SigmaView<'_>, matched: &mut Vec<usize>) {
+        let Some(slots) = self.rules_by_format.get(format_index(view.event().format)) else {
+            return;
+        };
+        for &slot in slots {
+            let Some(rule) = self.rules.rules().get(slot) else {
+                continue;
+            };
+            let compiled = &rule.compiled;
+            let hit = compiled.conditions.iter().any(|condition| {
+                eval_condition(condition, &compiled.detections, view, &mut self.selections)
+            });
+            self.selections.clear();
+            if hit {
+                matched.push(slot);
+            }
         }
     }
 
@@ -161,11 +191,6 @@ impl SigmaStage {
             }
             out.push(detection);
         }
-    }
-
-    fn slot_of(&self, result: &EvaluationResult) -> Option<usize> {
-        let id = result.header.rule_id.as_ref()?;
-        self.slot_by_id.get(id).copied()
     }
 
     fn fold_simple(&mut self, slot: usize, view: &SigmaView<'_>) {
@@ -244,22 +269,32 @@ impl SigmaStage {
         needed
     }
 
-    fn correlate(&mut self, view: &SigmaView<'_>, results: &[EvaluationResult], time: Option<i64>) {
-        let Some(time_secs) = time else {
-            return;
-        };
+    fn correlate(&mut self, view: &SigmaView<'_>, matched: &[usize], time_secs: i64) {
         for component in 0..self.feed_components.len() {
             let marked = self.feed_components.get_mut(component).map(std::mem::take);
             if marked != Some(true) {
                 continue;
             }
-            let fired = self
-                .correlator
-                .feed(component, view, results.to_vec(), time_secs);
+            let matches = self.matches_for(component, matched);
+            let fired = self.correlator.feed(component, view, matches, time_secs);
             for result in &fired {
                 self.mark_fired(result, view);
             }
         }
+    }
+
+    /// Bare match results (rule id only) for the matched rules a component refers to.
+    fn matches_for(&self, component: usize, matched: &[usize]) -> Vec<EvaluationResult> {
+        matched
+            .iter()
+            .filter(|&&slot| {
+                self.rule_components
+                    .get(slot)
+                    .is_some_and(|components| components.contains(&component))
+            })
+            .filter_map(|&slot| self.rules.rules().get(slot))
+            .map(|rule| bare_match(&rule.compiled))
+            .collect()
     }
 
     fn mark_fired(&mut self, result: &EvaluationResult, view: &SigmaView<'_>) {
@@ -283,6 +318,25 @@ impl SigmaStage {
             .entry((slot, key))
             .or_insert_with(|| Pending::new(seed(&corr.meta, view.event())));
         pending.fired = true;
+    }
+}
+
+/// A match result carrying only what the correlation engine reads: the rule id.
+fn bare_match(rule: &CompiledRule) -> EvaluationResult {
+    EvaluationResult {
+        header: RuleHeader {
+            rule_title: String::new(),
+            rule_id: rule.id.clone(),
+            level: None,
+            tags: Vec::new(),
+            custom_attributes: Arc::clone(&rule.custom_attributes),
+            enrichments: None,
+        },
+        body: ResultBody::Detection(DetectionBody {
+            matched_selections: Vec::new(),
+            matched_fields: Vec::new(),
+            event: None,
+        }),
     }
 }
 
@@ -355,23 +409,16 @@ fn generates(rules: &RuleSet, correlation: usize) -> bool {
         .is_some_and(|corr| corr.rule.generate)
 }
 
-/// One rsigma engine per format, holding the rules of that format's log source.
-fn format_engines(rules: &RuleSet) -> Vec<Option<Engine>> {
+/// For each format, the slots of the rules whose log source covers it.
+fn rules_by_format(rules: &RuleSet) -> Vec<Vec<usize>> {
     ALL_FORMATS
         .iter()
         .map(|format| {
-            let compiled: Vec<_> = rules
-                .rules()
-                .iter()
-                .filter(|rule| rule.formats.contains(format))
-                .map(|rule| rule.compiled.clone())
-                .collect();
-            if compiled.is_empty() {
-                return None;
-            }
-            let mut engine = Engine::new();
-            engine.extend_compiled_rules(compiled);
-            Some(engine)
+            let loaded = rules.rules().iter().enumerate();
+            loaded
+                .filter(|(_, rule)| rule.formats.contains(format))
+                .map(|(slot, _)| slot)
+                .collect()
         })
         .collect()
 }

@@ -79,6 +79,32 @@ impl SshdParser {
     }
 
     fn fill(&mut self, mut record: Record, key: Option<(&str, &str)>, event: &mut Event) {
+        let outcome = self.attribute(&mut record, key, event);
+
+        event.action = Some(record.action);
+        event.outcome = outcome;
+        event.user = record.user;
+        event.auth_method = record.auth_method;
+        if let Some(peer) = record.peer {
+            set_peer(event, peer);
+        }
+
+        if record.invalid_user {
+            event.push_extra("invalid_user", "true");
+        }
+        for (name, value) in record.extra {
+            event.push_extra(name, value);
+        }
+    }
+
+    /// Settles the record's peer and outcome against its session (see the module docs), and
+    /// updates the session.
+    fn attribute(
+        &mut self,
+        record: &mut Record,
+        key: Option<(&str, &str)>,
+        event: &mut Event,
+    ) -> Option<Outcome> {
         let mut outcome = if record.success {
             Some(Outcome::Success)
         } else if record.failure {
@@ -86,10 +112,17 @@ impl SshdParser {
         } else {
             None
         };
+        let Some(key) = key else {
+            if record.failure && record.peer.is_none() {
+                event.push_extra("unattributed_failure", "true");
+                return None;
+            }
+            return outcome;
+        };
 
-        match (key, &record.peer) {
-            (Some(key), Some(peer)) => {
-                let session = self.sessions.entry(key);
+        let session = self.sessions.entry(key);
+        match &record.peer {
+            Some(peer) => {
                 session.peer = Some((peer.peer.clone(), peer.port));
                 if session.pending_failure && (record.closes || record.failure) {
                     session.pending_failure = false;
@@ -99,53 +132,31 @@ impl SshdParser {
                     }
                 }
             }
-            (Some(key), None) => {
-                let session = self.sessions.entry(key);
-                match &session.peer {
-                    Some((peer, port)) => {
-                        record.peer = Some(PeerInfo {
-                            peer: peer.clone(),
-                            port: *port,
-                            local: None,
-                        });
-                        event.push_extra("src_from_session", "true");
-                    }
-                    None if record.failure => {
-                        session.pending_failure = true;
-                        outcome = None;
-                        event.push_extra("unattributed_failure", "true");
-                    }
-                    None => {}
+            None => match &session.peer {
+                Some((peer, port)) => {
+                    record.peer = Some(PeerInfo {
+                        peer: peer.clone(),
+                        port: *port,
+                        local: None,
+                    });
+                    event.push_extra("src_from_session", "true");
                 }
-            }
-            (None, None) if record.failure => {
-                outcome = None;
-                event.push_extra("unattributed_failure", "true");
-            }
-            (None, _) => {}
-        }
-        if let Some(key) = key {
-            if record.success {
-                self.sessions.entry(key).pending_failure = false;
-            }
-            if record.closes {
-                self.sessions.end(key);
-            }
+                None if record.failure => {
+                    session.pending_failure = true;
+                    outcome = None;
+                    event.push_extra("unattributed_failure", "true");
+                }
+                None => {}
+            },
         }
 
-        event.action = Some(record.action);
-        event.outcome = outcome;
-        event.user = record.user;
-        event.auth_method = record.auth_method;
-        if let Some(peer) = record.peer {
-            set_peer(event, peer);
+        if record.success {
+            session.pending_failure = false;
         }
-        if record.invalid_user {
-            event.push_extra("invalid_user", "true");
+        if record.closes {
+            self.sessions.end(key);
         }
-        for (name, value) in record.extra {
-            event.push_extra(name, value);
-        }
+        outcome
     }
 }
 

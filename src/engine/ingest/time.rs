@@ -63,7 +63,20 @@ impl YearResolver {
 
     /// The year for a line dated in `month`, moving on past New Year when months go backwards.
     pub fn year_for(&mut self, month: i8) -> i16 {
-        let year = match (self.current, self.start) {
+        let mut year = self.walk(month);
+        if let YearStart::Modified(modified_year, modified_month) = self.start {
+            // Out-of-order lines can look like a New Year; a log is never written after it was
+            // last modified, so such a date stays in the modification year.
+            if (year, month) > (modified_year, modified_month) {
+                year = modified_year - i16::from(month > modified_month);
+            }
+        }
+        self.current = Some((year, month));
+        year
+    }
+
+    fn walk(&self, month: i8) -> i16 {
+        match (self.current, self.start) {
             (Some((year, last_month)), _) if month < last_month => {
                 // A jump back of more than a few months is a new year; a one-month step back is
                 // more often out-of-order lines (buffered writers), which keep the year.
@@ -82,9 +95,7 @@ impl YearResolver {
                     year
                 }
             }
-        };
-        self.current = Some((year, month));
-        year
+        }
     }
 }
 
@@ -257,6 +268,17 @@ mod tests {
         let mut years = YearResolver::from_modified(2014, 1);
         assert_eq!(years.year_for(12), 2013);
         assert_eq!(years.year_for(1), 2014);
+    }
+
+    #[test]
+    fn out_of_order_months_never_pass_the_modification_time() {
+        // Modified in March 2024: a jump back from November to February is not a New Year
+        // that would put February in 2025, after the file was written.
+        let mut years = YearResolver::from_modified(2024, 3);
+        assert_eq!(years.year_for(11), 2023);
+        assert_eq!(years.year_for(2), 2024);
+        assert_eq!(years.year_for(12), 2023);
+        assert_eq!(years.year_for(1), 2024);
     }
 
     #[test]

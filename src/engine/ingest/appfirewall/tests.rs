@@ -115,3 +115,15 @@ fn notices_are_skipped() {
     );
     assert_eq!(verdict, LineVerdict::Skipped("firewall notice".into()));
 }
+
+#[test]
+fn older_connecting_from_wording() {
+    let e = event(
+        "Firewall",
+        "Deny Google Chrome connecting from 203.0.113.4:61000 to port 80 proto=6",
+    );
+    assert_eq!(e.action, Some(Action::Deny));
+    assert_eq!(e.process.as_deref(), Some("Google Chrome"));
+    assert_eq!((e.src_ip, e.src_port), (ip("203.0.113.4"), Some(61000)));
+    assert_eq!((e.dst_port, e.proto.as_deref()), (Some(80), Some("tcp")));
+}

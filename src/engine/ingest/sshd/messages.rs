@@ -169,13 +169,10 @@ fn read_invalid_user(message: &str, known: Option<&Peer>) -> Option<Record> {
 /// from <peer>`, `PAM 2 more authentication failures; ...`.
 fn read_pam(message: &str, known: Option<&Peer>) -> Option<Record> {
     // Old Red Hat logs the module in the tag: `sshd(pam_unix)[8]: authentication failure; ...`.
-    let tagged = format!("pam_unix(sshd:auth): {message}");
-    let failure = pam::read_failure(message).or_else(|| {
-        message
-            .starts_with("authentication failure;")
-            .then(|| pam::read_failure(&tagged))
-            .flatten()
-    });
+    let failure = match message.strip_prefix("authentication failure;") {
+        Some(fields) => Some(pam::failure_from_fields("pam_unix", "sshd", fields)),
+        None => pam::read_failure(message),
+    };
     if let Some(failure) = failure {
         let mut record = Record::new(Action::Login).failed();
         record.auth_method = Some("pam".into());
@@ -452,8 +449,9 @@ fn read_connection(message: &str, _known: Option<&Peer>) -> Option<Record> {
 fn read_address_notes(message: &str, _known: Option<&Peer>) -> Option<Record> {
     let (address, name) =
         if let Some(rest) = message.strip_prefix("reverse mapping checking getaddrinfo for ") {
-            let (name, rest) = rest.split_once(" [")?;
-            let (address, _) = rest.split_once(']')?;
+            // The name comes from the peer's own DNS; read the address from the right.
+            let (head, _) = rest.rsplit_once("] failed")?;
+            let (name, address) = head.rsplit_once(" [")?;
             (address, name)
         } else {
             let rest = message.strip_prefix("Address ")?;

@@ -4,8 +4,12 @@
 //! `kex_exchange_identification: ...`, PAM lines with an empty `rhost=`). The peer is known from
 //! an earlier line of the same `host` + `sshd[pid]`. The map is bounded: past
 //! [`MAX_SESSIONS`] the oldest session is forgotten, so memory does not grow with the file.
+//! Sessions are keyed by a 64-bit hash of host and pid, so a lookup allocates nothing; two live
+//! sessions sharing a hash is a one-in-2^50 event at the cap.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 
 use crate::engine::ingest::address::Peer;
 
@@ -25,52 +29,36 @@ pub struct Session {
 /// Sessions keyed by reporting host and pid, oldest first out.
 #[derive(Debug, Default)]
 pub struct Sessions {
-    map: HashMap<String, (u64, Session)>,
-    /// Keys in creation order with the creation number; entries of ended sessions stay until
+    /// Key hash → (creation number, session).
+    map: HashMap<u64, (u64, Session)>,
+    /// Keys in creation order with their creation number; entries of ended sessions stay until
     /// they reach the front or the queue is compacted.
-    order: VecDeque<(u64, String)>,
+    order: VecDeque<(u64, u64)>,
     created: u64,
 }
 
 impl Sessions {
     /// The session of `key`, if remembered.
     pub fn get(&self, key: (&str, &str)) -> Option<&Session> {
-        self.map.get(&joined(key)).map(|(_, session)| session)
+        self.map.get(&hashed(key)).map(|(_, session)| session)
     }
 
     /// The session of `key`, created (and the oldest forgotten past the cap) when new.
     pub fn entry(&mut self, key: (&str, &str)) -> &mut Session {
-        let key = joined(key);
+        let key = hashed(key);
         if !self.map.contains_key(&key) {
-            while self.map.len() >= MAX_SESSIONS {
-                let Some((number, oldest)) = self.order.pop_front() else {
-                    break;
-                };
-                if self
-                    .map
-                    .get(&oldest)
-                    .is_some_and(|(live, _)| *live == number)
-                {
-                    self.map.remove(&oldest);
-                }
-            }
-            if self.order.len() >= 2 * MAX_SESSIONS {
-                let map = &self.map;
-                self.order
-                    .retain(|(number, key)| map.get(key).is_some_and(|(live, _)| live == number));
-            }
+            self.make_room();
             self.created += 1;
-            self.order.push_back((self.created, key.clone()));
-            self.map
-                .insert(key.clone(), (self.created, Session::default()));
+            self.order.push_back((self.created, key));
         }
-        let (_, session) = self.map.entry(key).or_default();
+        let created = self.created;
+        let (_, session) = self.map.entry(key).or_insert((created, Session::default()));
         session
     }
 
     /// Forgets `key` (the connection ended).
     pub fn end(&mut self, key: (&str, &str)) {
-        self.map.remove(&joined(key));
+        self.map.remove(&hashed(key));
     }
 
     /// Sessions remembered now.
@@ -78,10 +66,32 @@ impl Sessions {
     pub fn len(&self) -> usize {
         self.map.len()
     }
+
+    fn make_room(&mut self) {
+        while self.map.len() >= MAX_SESSIONS {
+            let Some((number, oldest)) = self.order.pop_front() else {
+                break;
+            };
+            if self
+                .map
+                .get(&oldest)
+                .is_some_and(|(live, _)| *live == number)
+            {
+                self.map.remove(&oldest);
+            }
+        }
+        if self.order.len() >= 2 * MAX_SESSIONS {
+            let map = &self.map;
+            self.order
+                .retain(|(number, key)| map.get(key).is_some_and(|(live, _)| live == number));
+        }
+    }
 }
 
-fn joined((host, pid): (&str, &str)) -> String {
-    format!("{host}\u{0}{pid}")
+fn hashed((host, pid): (&str, &str)) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (host, pid).hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(test)]
@@ -97,5 +107,17 @@ mod tests {
         assert_eq!(sessions.len(), MAX_SESSIONS);
         assert!(sessions.get(("h", "0")).is_none());
         assert!(sessions.get(("h", "1")).is_some());
+    }
+
+    #[test]
+    fn ended_sessions_do_not_pile_up() {
+        let mut sessions = Sessions::default();
+        for pid in 0..(5 * MAX_SESSIONS) {
+            let pid = pid.to_string();
+            sessions.entry(("h", &pid));
+            sessions.end(("h", &pid));
+        }
+        assert_eq!(sessions.len(), 0);
+        assert!(sessions.order.len() <= 2 * MAX_SESSIONS + 1);
     }
 }

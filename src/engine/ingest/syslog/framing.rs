@@ -87,7 +87,7 @@ pub fn parse_header<'a>(
     }
 
     if starts_with_iso_date(text) {
-        let (stamp, rest) = split_token(text);
+        let (stamp, rest) = split_iso_stamp(text);
         let time = parse_iso8601(stamp, zone).map_err(|_| FrameError::BadTime)?;
         let (severity, rest) = strip_severity(rest);
         let mut header = after_time(Some(time), rest);
@@ -196,6 +196,8 @@ fn split_structured_data(text: &str) -> Result<(&str, &str), FrameError> {
     Err(FrameError::Malformed5424)
 }
 
+/// `2024-06-08T12:34:56...`, or `2024-06-08 12:34:56...` as macOS `log show --style syslog`
+/// writes it.
 fn starts_with_iso_date(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.len() >= 19
@@ -204,7 +206,21 @@ fn starts_with_iso_date(text: &str) -> bool {
             .is_some_and(|y| y.iter().all(u8::is_ascii_digit))
         && bytes.get(4) == Some(&b'-')
         && bytes.get(7) == Some(&b'-')
-        && matches!(bytes.get(10), Some(b'T' | b't'))
+        && matches!(bytes.get(10), Some(b'T' | b't' | b' '))
+        && bytes.get(13) == Some(&b':')
+}
+
+/// Splits the ISO 8601 stamp (one token, or date and time as two) from the rest of the line.
+fn split_iso_stamp(text: &str) -> (&str, &str) {
+    if text.as_bytes().get(10) != Some(&b' ') {
+        return split_token(text);
+    }
+    let after_date = text.get(11..).unwrap_or_default();
+    let end = 11 + after_date.find(' ').unwrap_or(after_date.len());
+    (
+        text.get(..end).unwrap_or(text),
+        text.get(end..).unwrap_or_default(),
+    )
 }
 
 fn strip_severity(text: &str) -> (Option<&str>, &str) {
@@ -268,7 +284,7 @@ fn after_time(time: Option<Timestamp>, rest: &str) -> Header<'_> {
         // `Nov 18 01:15:43: --- last message repeated 5 times ---`
         rest = after_colon.trim_start();
     }
-    if rest.starts_with("--- last message repeated") || rest.starts_with("last message repeated") {
+    if is_repeat_notice(rest) {
         return Header::Repeated;
     }
 
@@ -285,6 +301,10 @@ fn after_time(time: Option<Timestamp>, rest: &str) -> Header<'_> {
         rest = after_first.trim_start();
         Some(first)
     };
+
+    if is_repeat_notice(rest) {
+        return Header::Repeated;
+    }
 
     let (second, after_second) = split_token(rest);
     if host.is_some() && is_facility_level(second) && !after_second.trim().is_empty() {
@@ -323,6 +343,12 @@ fn parse_timeless(text: &str) -> Header<'_> {
         }),
         _ => Header::Bare,
     }
+}
+
+/// syslogd's `--- last message repeated 5 times ---`, with or without the dashes.
+fn is_repeat_notice(text: &str) -> bool {
+    text.trim_start_matches("--- ")
+        .starts_with("last message repeated ")
 }
 
 /// `<auth.info>` or `<4.6>` from BSD `syslogd -v/-vv`.
@@ -462,6 +488,9 @@ mod tests {
         let f = frame("2016-10-25T12:37:24.987014-07:00 DEBUG kernel: [  316.55] wlan0: x");
         assert_eq!((f.host, f.program), (None, Some("kernel")));
         assert_eq!(f.time, utc("2016-10-25T19:37:24.987014Z"));
+        let f = frame("2021-11-03 10:56:12.345678-0700  mac socketfilterfw[123]: x");
+        assert_eq!(f.time, utc("2021-11-03T17:56:12.345678Z"));
+        assert_eq!((f.host, f.program), (Some("mac"), Some("socketfilterfw")));
         let f = frame("srv sshd[13709]: error: PAM: Authentication failure");
         assert_eq!((f.time, f.host, f.pid), (None, Some("srv"), Some("13709")));
     }
@@ -494,6 +523,13 @@ mod tests {
         assert_eq!(
             parse(
                 "Nov 29 22:18:29 --- last message repeated 1 time ---",
+                &mut years
+            ),
+            Ok(Header::Repeated)
+        );
+        assert_eq!(
+            parse(
+                "Nov 29 22:18:29 host last message repeated 3 times",
                 &mut years
             ),
             Ok(Header::Repeated)

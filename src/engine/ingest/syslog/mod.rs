@@ -102,6 +102,10 @@ impl LineParser for SyslogParser {
         if text.starts_with('#') {
             return LineVerdict::Skipped("comment line".into());
         }
+        if text.starts_with("-- ") && text.ends_with(" --") {
+            // journalctl's `-- Logs begin at ... --`, `-- Reboot --`, `-- No entries --`.
+            return LineVerdict::Skipped("journal marker".into());
+        }
         let location = self.location(line);
         let header = framing::parse_header(text, &mut self.context.years, &self.context.zone);
         match header {
@@ -250,6 +254,23 @@ mod tests {
     }
 
     #[test]
+    fn pam_failures_of_other_services() {
+        let (events, _) = parse(&[
+            "Jun  8 12:34:56 web1 su: pam_unix(su:auth): authentication failure; logname=bob \
+             uid=1000 euid=0 tty=pts/0 ruser=bob rhost=  user=root",
+        ]);
+        let event = &events[0];
+        assert_eq!(event.format, EventFormat::SyslogAuth);
+        assert_eq!(
+            (event.action, event.outcome),
+            (Some(Action::Login), Some(Outcome::Failure))
+        );
+        assert_eq!(event.user.as_deref(), Some("root"));
+        assert_eq!(event.extra("pam_service"), Some("su"));
+        assert_eq!(event.src_ip, None);
+    }
+
+    #[test]
     fn noise_is_skipped_with_reasons() {
         let (_, verdicts) = parse(&[
             "Jan 22 07:53:01 host CRON[31051]: (root) CMD (touch /var/run/x)",
@@ -257,6 +278,7 @@ mod tests {
             "Nov 18 01:15:43: --- last message repeated 5 times ---",
             "Jan 22 07:54:32 host Job `cron.daily' terminated",
             "Nov 18 08:30:20 kernel: [997.390602] sda2: rw=0, want=65, limit=2",
+            "-- Reboot --",
         ]);
         assert_eq!(
             verdicts,
@@ -266,6 +288,7 @@ mod tests {
                 LineVerdict::Skipped("repeated message notice".into()),
                 LineVerdict::Skipped("no program tag".into()),
                 LineVerdict::Skipped("other kernel message".into()),
+                LineVerdict::Skipped("journal marker".into()),
             ]
         );
     }
@@ -283,6 +306,29 @@ mod tests {
                 LineVerdict::Error("no syslog header".into()),
             ]
         );
+    }
+
+    #[test]
+    fn cut_lines_never_panic() {
+        let samples = [
+            "<38>1 2019-07-08T17:40:17.954167-04:00 h sshd 5 - [a b=\"[x]\"] Failed unknown \
+             for invalid user r from 192.0.2.2 port 5 ssh2",
+            "Mar 19 23:48:18 <auth.info> pancake sshd[55517]: Invalid user r00t from 2001:db8::1",
+            "Jul 10 23:57:29 h dropbear[825]: [825] Jul 10 23:57:29 Exit before auth from \
+             <192.0.2.3:52289>: (user 'root', 10 fails): Max auth tries reached - user 'root'",
+            "Nov  2 04:07:35 mac socketfilterfw[112] <Info>: Dröpbox: Allow TCP LISTEN  (in:0 out:1)",
+            "Jan  1 00:00:03 mac kernel[0]: Stealth Mode connection attempt to UDP fe80::1:22 \
+             from fe80::2:3:5353",
+            "Jun  8 12:34:56 h sshd[7]: Received disconnect from 10.0.0.1 port 5:11: Bye [preauth]",
+            "Jun  8 12:34:56 h sshd[7]: Disconnecting invalid user é 10.0.0.1 port 5: x [preauth]",
+            "2024-06-08 12:39:00.5 h sshd[9]: pam_unix(sshd:auth): authentication failure; rhost=x",
+        ];
+        for sample in samples {
+            for (end, _) in sample.char_indices() {
+                let _ = parse(&[&sample[..end]]);
+                let _ = looks_like(&sample[..end]);
+            }
+        }
     }
 
     #[test]

@@ -31,26 +31,38 @@ pub fn read_failure(message: &str) -> Option<PamFailure<'_>> {
     if module.is_empty() || module.contains(' ') || service.contains(' ') {
         return None;
     }
-    let fields = fields.trim().trim_end_matches("[preauth]");
-    let value = |key: &str| field(fields, key);
-    Some(PamFailure {
-        module,
-        service,
-        user: value("user"),
-        ruser: value("ruser"),
-        rhost: value("rhost"),
-        tty: value("tty"),
-    })
+    Some(failure_from_fields(module, service, fields))
 }
 
-/// The non-empty value of `key=` in a space-separated list (values hold no spaces).
-fn field<'a>(fields: &'a str, key: &str) -> Option<&'a str> {
-    fields
+/// Reads the `key=value` fields after `authentication failure;`.
+pub fn failure_from_fields<'a>(
+    module: &'a str,
+    service: &'a str,
+    fields: &'a str,
+) -> PamFailure<'a> {
+    let mut failure = PamFailure {
+        module,
+        service,
+        user: None,
+        ruser: None,
+        rhost: None,
+        tty: None,
+    };
+    let fields = fields.trim().trim_end_matches("[preauth]");
+    for (name, value) in fields
         .split_whitespace()
         .filter_map(|pair| pair.split_once('='))
-        .find(|(name, _)| *name == key)
-        .map(|(_, value)| value)
-        .filter(|value| !value.is_empty())
+    {
+        let value = Some(value).filter(|value| !value.is_empty());
+        match name {
+            "user" => failure.user = value,
+            "ruser" => failure.ruser = value,
+            "rhost" => failure.rhost = value,
+            "tty" => failure.tty = value,
+            _ => {}
+        }
+    }
+    failure
 }
 
 /// Fills `event` from a PAM failure of a service other than sshd; `None` when `message` is not
