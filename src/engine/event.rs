@@ -7,6 +7,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -231,7 +232,10 @@ pub struct Event {
     /// Short human message: the part of the line after framing, for display and keyword rules.
     pub message: Option<String>,
     /// Fields the format has and the model does not, under their original names.
-    pub extra: Vec<(String, String)>,
+    ///
+    /// Compact strings keep short names and values inline: most are, and parsing a line should
+    /// not cost an allocation per field.
+    pub extra: Vec<(CompactString, CompactString)>,
 }
 
 impl Event {
@@ -280,7 +284,7 @@ impl Event {
     }
 
     /// Keeps an unmodelled field.
-    pub fn push_extra(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub fn push_extra(&mut self, name: impl Into<CompactString>, value: impl Into<CompactString>) {
         self.extra.push((name.into(), value.into()));
     }
 

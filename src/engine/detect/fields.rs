@@ -222,7 +222,7 @@ impl<'a> SigmaView<'a> {
     }
 
     /// Every string the event holds, for keyword rules.
-    fn for_each_string(&self, visit: &mut dyn FnMut(&str)) {
+    fn strings(&self) -> impl Iterator<Item = &str> {
         let event = self.event;
         let texts = [
             self.src_text(),
@@ -239,13 +239,8 @@ impl<'a> SigmaView<'a> {
             event.signature.as_deref(),
             event.message.as_deref(),
         ];
-        for text in texts.into_iter().flatten() {
-            visit(text);
-        }
-
-        for (_, value) in &event.extra {
-            visit(value);
-        }
+        let extra = event.extra.iter().map(|(_, value)| value.as_str());
+        texts.into_iter().flatten().chain(extra)
     }
 }
 
@@ -258,19 +253,15 @@ impl SigmaEvent for SigmaView<'_> {
     }
 
     fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
-        let mut found = false;
-        self.for_each_string(&mut |text| found = found || pred(text));
-        found
+        self.strings().any(pred)
     }
 
     fn all_string_values(&self) -> Vec<Cow<'_, str>> {
-        let mut texts = Vec::new();
-        self.for_each_string(&mut |text| texts.push(Cow::Owned(text.to_owned())));
-        texts
+        self.strings().map(Cow::Borrowed).collect()
     }
 
     fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
-        self.for_each_string(visit);
+        self.strings().for_each(visit);
     }
 
     fn to_json(&self) -> Value {
@@ -282,8 +273,8 @@ impl SigmaEvent for SigmaView<'_> {
         }
         for (key, value) in &self.event.extra {
             object
-                .entry(key.clone())
-                .or_insert_with(|| Value::String(value.clone()));
+                .entry(key.to_string())
+                .or_insert_with(|| Value::String(value.to_string()));
         }
         Value::Object(object)
     }

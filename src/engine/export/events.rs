@@ -138,7 +138,12 @@ impl<'a> EventRecord<'a> {
             extra: event
                 .extra
                 .iter()
-                .map(|(key, value)| (key.clone(), serde_json::Value::String(value.clone())))
+                .map(|(key, value)| {
+                    (
+                        key.to_string(),
+                        serde_json::Value::String(value.to_string()),
+                    )
+                })
                 .collect(),
         }
     }

@@ -154,6 +154,12 @@ pub enum LineVerdict {
 pub trait LineParser: Send {
     /// Parses one line, pushing its events onto `out`.
     fn parse_line(&mut self, line: &Line<'_>, out: &mut Vec<Event>) -> LineVerdict;
+
+    /// Called once after the last line: what was left unfinished (a multi-line record still
+    /// open), as a warning for the file's report.
+    fn finish(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Options for reading files.
@@ -360,6 +366,9 @@ pub fn ingest_file_counted(
     }
     if !batch.is_empty() {
         sink(batch);
+    }
+    if let Some(unfinished) = parser.finish() {
+        report.warnings.push(unfinished);
     }
 
     if let Some(damage) = reader.damage() {

@@ -29,6 +29,15 @@ pub fn sniff_format(lines: &[&str]) -> Option<InputFormat> {
         .copied()
         .filter(|line| !line.starts_with('#'))
         .collect();
+    // Suricata eve relayed through syslog: a syslog header, then the JSON event.
+    let relayed_eve = candidates
+        .iter()
+        .filter(|line| line.contains(": {\"") && line.contains("\"event_type\""))
+        .count();
+    if relayed_eve * 2 > candidates.len() {
+        return Some(InputFormat::SuricataEve);
+    }
+
     let syslog_votes = candidates.iter().filter(|l| syslog::looks_like(l)).count();
     let web_votes = candidates
         .iter()
@@ -163,6 +172,16 @@ mod tests {
                 "Jun 21 16:47:48 host sshd[2211]: Failed password for root from 192.0.2.1 port 2 ssh2",
             ]),
             Some(InputFormat::Syslog)
+        );
+    }
+
+    #[test]
+    fn eve_relayed_through_syslog() {
+        assert_eq!(
+            sniff_format(&[
+                r#"<13>Feb 26 10:36:57 pfSense suricata: {"timestamp":"2021-02-26T10:36:57.000000-0500","event_type":"alert"}"#
+            ]),
+            Some(InputFormat::SuricataEve)
         );
     }
 

@@ -30,10 +30,8 @@ pub struct EveParser {
     pending: Option<PendingObject>,
 }
 
-/// An object whose closing brace has not been seen yet.
-///
-/// TODO(#2): an object still open at the end of the file leaves its lines counted as skipped;
-/// `LineParser` has no end-of-file call through which to report it as an error.
+/// An object whose closing brace has not been seen yet. One still open at the end of the file
+/// is reported as a warning by [`LineParser::finish`]; its lines stay counted as skipped.
 #[derive(Debug)]
 struct PendingObject {
     first_line: u64,
@@ -188,6 +186,14 @@ impl EveParser {
 }
 
 impl LineParser for EveParser {
+    fn finish(&mut self) -> Option<String> {
+        let pending = self.pending.take()?;
+        Some(format!(
+            "the file ends inside a JSON object that starts at line {}; it was not read",
+            pending.first_line
+        ))
+    }
+
     fn parse_line(&mut self, line: &Line<'_>, out: &mut Vec<Event>) -> LineVerdict {
         if self.pending.is_some() {
             return self.continue_object(line, out);
@@ -277,6 +283,27 @@ mod tests {
             })
             .collect();
         (verdicts, events)
+    }
+
+    #[test]
+    fn an_object_left_open_at_the_end_is_reported() {
+        let mut parser = EveParser::new(ParseContext {
+            file: 0,
+            years: YearResolver::given(2024),
+            zone: jiff::tz::TimeZone::UTC,
+        });
+        let mut events = Vec::new();
+        for (number, text) in [(1, "["), (2, "  {"), (3, r#"    "event_type": "alert","#)] {
+            let line = Line {
+                number,
+                text: Cow::Borrowed(text),
+                raw: text.as_bytes(),
+            };
+            parser.parse_line(&line, &mut events);
+        }
+        let warning = parser.finish().expect("an open object is reported");
+        assert!(warning.contains("starts at line 2"), "{warning}");
+        assert!(parser.finish().is_none(), "reported once");
     }
 
     #[test]

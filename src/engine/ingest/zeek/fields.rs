@@ -8,6 +8,7 @@
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -92,7 +93,7 @@ pub(super) fn parse_zeek_time(text: &str, zone: &TimeZone) -> Option<Timestamp> 
 /// Takes fields out of a record into an event, keeping unreadable values aside for `extra`.
 struct Filler<'r, 'a> {
     record: &'r mut Record<'a>,
-    unreadable: &'r mut Vec<(String, String)>,
+    unreadable: &'r mut Vec<(CompactString, CompactString)>,
 }
 
 impl Filler<'_, '_> {
@@ -102,7 +103,7 @@ impl Filler<'_, '_> {
         match text.parse() {
             Ok(value) => Some(value),
             Err(_) => {
-                self.unreadable.push((name.to_owned(), text));
+                self.unreadable.push((name.into(), text.into()));
                 None
             }
         }

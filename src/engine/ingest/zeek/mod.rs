@@ -12,6 +12,8 @@ mod tsv;
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
+
 use crate::engine::event::EventFormat;
 
 pub use header::looks_like_separator_line;
@@ -93,6 +95,13 @@ impl Value {
             Self::List(items) => items.join(","),
         }
     }
+
+    fn into_compact_text(self) -> CompactString {
+        match self {
+            Self::Text(text) => CompactString::from(text),
+            Self::List(items) => CompactString::from(items.join(",")),
+        }
+    }
 }
 
 /// The fields of one log line, in their order in the line.
@@ -135,11 +144,11 @@ impl<'a> Record<'a> {
     }
 
     /// The fields not taken yet, as `extra` pairs.
-    fn into_extra(self) -> Vec<(String, String)> {
+    fn into_extra(self) -> Vec<(CompactString, CompactString)> {
         let mut extra = Vec::with_capacity(self.fields.len());
         for (name, value) in self.fields {
             if let Some(value) = value {
-                extra.push((name.into_owned(), value.into_text()));
+                extra.push((CompactString::from(name), value.into_compact_text()));
             }
         }
         extra
