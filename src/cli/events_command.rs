@@ -50,7 +50,10 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
 
     reports.append(&mut problems);
     super::scan_command::report_problems(&reports);
-    if reports.iter().any(|r| r.failure.is_none() && r.format.is_some()) {
+    if reports
+        .iter()
+        .any(|r| r.failure.is_none() && r.format.is_some())
+    {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("error: no input could be read");

@@ -16,11 +16,7 @@ pub struct ProgressDisplay {
 
 impl ProgressDisplay {
     /// Starts drawing when stderr is a terminal and `quiet` is off; otherwise draws nothing.
-    pub fn start(
-        progress: std::sync::Arc<ScanProgress>,
-        total_bytes: u64,
-        quiet: bool,
-    ) -> Self {
+    pub fn start(progress: std::sync::Arc<ScanProgress>, total_bytes: u64, quiet: bool) -> Self {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         if quiet || !std::io::stderr().is_terminal() {
             return Self {

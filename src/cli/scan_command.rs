@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use threatlens::engine::detect::RuleSet;
 use threatlens::engine::attack::TechniqueCatalog;
+use threatlens::engine::detect::RuleSet;
 use threatlens::engine::export::{self, NoTechniqueNames, TechniqueNames};
 use threatlens::engine::ingest::FileReport;
 use threatlens::engine::scan::{self, ScanOptions, ScanProgress};
@@ -53,8 +53,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 fn write_output(args: &ScanArgs, outcome: &scan::ScanOutcome) -> anyhow::Result<()> {
     let (mut out, color): (Box<dyn Write>, bool) = match &args.output {
         Some(path) => {
-            let file = File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
+            let file =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             (Box::new(BufWriter::new(file)), false)
         }
         None => {

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use threatlens::engine::detect::Severity;
+use threatlens::engine::ingest::FileReport;
 use threatlens::engine::scan::ScanOutcome;
 
 const SEVERITY_WIDTH: usize = 13;
@@ -16,9 +17,18 @@ pub fn write_table(outcome: &ScanOutcome, color: bool, out: &mut dyn Write) -> i
     write_detections(outcome, color, out)
 }
 
+/// Files that were read but hold no log format we know; listed on one line, not as failures.
+fn is_not_a_log(file: &FileReport) -> bool {
+    file.format.is_none()
+        && file
+            .failure
+            .as_deref()
+            .is_some_and(|failure| failure.starts_with("not a recognized log format"))
+}
+
 fn write_files(outcome: &ScanOutcome, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Files")?;
-    for file in &outcome.files {
+    for file in outcome.files.iter().filter(|file| !is_not_a_log(file)) {
         let path = file.path.display();
         match (&file.failure, file.format) {
             (Some(failure), _) => writeln!(out, "  {path}: NOT READ: {failure}")?,
@@ -30,13 +40,31 @@ fn write_files(outcome: &ScanOutcome, out: &mut dyn Write) -> io::Result<()> {
                     file.lines, file.events, file.skipped, file.error_count
                 )?;
                 if let Some(error) = file.errors.first() {
-                    writeln!(out, "      first unreadable: line {}: {}", error.line, error.reason)?;
+                    writeln!(
+                        out,
+                        "      first unreadable: line {}: {}",
+                        error.line, error.reason
+                    )?;
                 }
             }
         }
         for warning in &file.warnings {
             writeln!(out, "      warning: {warning}")?;
         }
+    }
+
+    let not_logs: Vec<String> = outcome
+        .files
+        .iter()
+        .filter(|file| is_not_a_log(file))
+        .map(|file| file.path.display().to_string())
+        .collect();
+    if !not_logs.is_empty() {
+        writeln!(
+            out,
+            "  not a recognized log format (use --input-format to force one): {}",
+            not_logs.join(", ")
+        )?;
     }
     Ok(())
 }
@@ -73,9 +101,10 @@ fn write_detections(outcome: &ScanOutcome, color: bool, out: &mut dyn Write) -> 
             detection.count,
             clip(detection.src_ip.as_deref().unwrap_or("-"), 22),
             clip(&target, 26),
-            detection
-                .first_seen
-                .map_or_else(|| "-".to_owned(), |time| time.strftime("%Y-%m-%d %H:%M:%S").to_string()),
+            detection.first_seen.map_or_else(
+                || "-".to_owned(),
+                |time| time.strftime("%Y-%m-%d %H:%M:%S").to_string()
+            ),
         )?;
     }
     Ok(())

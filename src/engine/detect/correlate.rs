@@ -12,9 +12,10 @@
 //! quadratic in a flood from one source.
 //!
 //! One exception: a correlation that another correlation chains to must keep firing so the
-//! parent sees it within the parent's window. After its group fired it is fed at most once per
-//! `timespan / (2 × threshold)` seconds (at least one second), which keeps it firing as long as
-//! the source keeps the rate the rule asks for, while a flood costs one feed per interval.
+//! parent sees it within the parent's window. After its group fired it is fed the first
+//! `threshold` events of every half window (a group's events are bucketed by
+//! `time / (timespan / 2)`), which keeps it firing while the source keeps up the rate the rule
+//! asks for, while a flood costs at most `threshold` feeds per half window.
 
 use std::collections::HashMap;
 
@@ -43,8 +44,16 @@ pub struct Correlator {
     component_of: Vec<usize>,
     value_fields: Vec<Option<Vec<String>>>,
     refeed_secs: Vec<i64>,
-    chained_spacing_secs: Vec<Option<i64>>,
+    chained_budget: Vec<Option<Budget>>,
     last_fed: HashMap<(usize, u64, u64), i64>,
+    spent: HashMap<(usize, u64), (i64, u64)>,
+}
+
+/// How many feeds a fired, chained correlation gets per bucket of time.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    bucket_secs: i64,
+    feeds: u64,
 }
 
 impl Correlator {
@@ -86,7 +95,7 @@ impl Correlator {
             .map(|corr| i64::try_from(corr.compiled.timespan_secs / 4).unwrap_or(i64::MAX))
             .collect();
 
-        let chained_spacing_secs = rules
+        let chained_budget = rules
             .correlations()
             .iter()
             .map(|corr| {
@@ -95,7 +104,7 @@ impl Correlator {
                         *r == corr.meta.id || Some(r.as_str()) == corr.rule.name.as_deref()
                     })
                 });
-                referenced.then(|| refire_spacing_secs(corr))
+                referenced.then(|| budget(corr))
             })
             .collect();
 
@@ -104,8 +113,9 @@ impl Correlator {
             component_of,
             value_fields,
             refeed_secs,
-            chained_spacing_secs,
+            chained_budget,
             last_fed: HashMap::new(),
+            spent: HashMap::new(),
         }
     }
 
@@ -129,10 +139,10 @@ impl Correlator {
         time_secs: i64,
     ) -> bool {
         if fired {
-            let Some(Some(spacing)) = self.chained_spacing_secs.get(correlation).copied() else {
+            let Some(Some(budget)) = self.chained_budget.get(correlation).copied() else {
                 return false;
             };
-            return self.spaced(correlation, group, 0, spacing, time_secs);
+            return self.within_budget(correlation, group, budget, time_secs);
         }
         let Some(Some(fields)) = self.value_fields.get(correlation) else {
             return true;
@@ -140,6 +150,32 @@ impl Correlator {
         let value = fields_key(view, fields.iter().map(String::as_str));
         let refeed = self.refeed_secs.get(correlation).copied().unwrap_or(0);
         self.spaced(correlation, group, value, refeed, time_secs)
+    }
+
+    /// True while the group's bucket still has feeds left; counts the feed.
+    fn within_budget(
+        &mut self,
+        correlation: usize,
+        group: u64,
+        budget: Budget,
+        time_secs: i64,
+    ) -> bool {
+        if self.spent.len() >= MAX_REMEMBERED_VALUES {
+            self.spent.clear();
+        }
+        let bucket = time_secs.div_euclid(budget.bucket_secs);
+        let spent = self
+            .spent
+            .entry((correlation, group))
+            .or_insert((bucket, 0));
+        if spent.0 != bucket {
+            *spent = (bucket, 0);
+        }
+        if spent.1 >= budget.feeds {
+            return false;
+        }
+        spent.1 += 1;
+        true
     }
 
     /// True when nothing was fed for this key within `spacing_secs`; records the feed.
@@ -183,8 +219,8 @@ impl Correlator {
     }
 }
 
-/// How far apart feeds of a fired, chained correlation may be and still keep it firing.
-fn refire_spacing_secs(corr: &LoadedCorrelation) -> i64 {
+/// The feeds per half window that keep a fired, chained correlation firing.
+fn budget(corr: &LoadedCorrelation) -> Budget {
     let threshold = corr
         .compiled
         .condition
@@ -192,8 +228,11 @@ fn refire_spacing_secs(corr: &LoadedCorrelation) -> i64 {
         .iter()
         .map(|(_, value)| *value)
         .fold(1.0_f64, f64::max);
-    let spacing = corr.compiled.timespan_secs as f64 / (2.0 * threshold);
-    (spacing.floor() as i64).max(1)
+    let half_window = i64::try_from(corr.compiled.timespan_secs / 2).unwrap_or(i64::MAX);
+    Budget {
+        bucket_secs: half_window.max(1),
+        feeds: threshold.ceil() as u64,
+    }
 }
 
 /// Component number per correlation: correlations that refer to each other share one.

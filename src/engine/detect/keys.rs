@@ -41,7 +41,7 @@ impl KeyHasher {
             }
             Some(EventValue::Float(number)) => self.add_text(Some(&number.to_string())),
             Some(EventValue::Bool(flag)) => {
-                self.add_text(Some(if *flag { "true" } else { "false" }))
+                self.add_text(Some(if *flag { "true" } else { "false" }));
             }
             _ => self.add_text(None),
         }

@@ -1,8 +1,38 @@
 //! Turning events into detections: Sigma rules and statistical network analytics.
 //!
 //! Rules are Sigma YAML evaluated by the rsigma crates behind [`Detector`]; the analytics
-//! (beaconing, exfiltration volume, DNS tunnelling) are Rust code whose thresholds and ATT&CK
-//! tags live in the same YAML files. Both produce [`Detection`]s into one list.
+//! (beaconing, exfiltration volume, DNS tunnelling, long connections) are Rust code whose
+//! thresholds and ATT&CK tags live in YAML documents next to the rules. Both produce
+//! [`Detection`]s into one list.
+//!
+//! ```text
+//! RuleSet (assets/rules + --rules DIR) ─► Detector
+//!   Event ─► fields::SigmaView ─► rules of the event's log source ─► fold per rule and key
+//!                                   └► correlations (rsigma, event time) ─► fold per group
+//!         ─► analytics of the event's format (bounded state per key)
+//!   finish() ─► detections, most severe first
+//! ```
+//!
+//! ```
+//! use threatlens::engine::detect::{Detector, RuleSet};
+//! use threatlens::engine::event::{Action, Event, EventFormat, Location, Outcome};
+//!
+//! let rules = RuleSet::bundled()?;
+//! let mut detector = Detector::new(&rules);
+//! for n in 0..12 {
+//!     let mut event = Event::new(Location { file: 0, line: n + 1 }, EventFormat::Sshd);
+//!     event.time = jiff::Timestamp::from_second(1_700_000_000 + n as i64).ok();
+//!     event.action = Some(Action::Login);
+//!     event.outcome = Some(Outcome::Failure);
+//!     event.src_ip = "198.51.100.7".parse().ok();
+//!     event.user = Some("root".to_owned());
+//!     detector.observe(&event);
+//! }
+//! let detections = detector.finish();
+//! assert_eq!(detections[0].title, "Brute-Force Login From One Source");
+//! assert_eq!(detections[0].count, 12);
+//! # Ok::<(), threatlens::engine::detect::RuleError>(())
+//! ```
 
 pub mod analytics;
 pub mod correlate;
@@ -10,6 +40,7 @@ pub mod detection;
 pub mod fields;
 pub mod keys;
 pub mod logsource;
+pub mod matcher;
 pub mod meta;
 pub mod ruleset;
 pub mod sigma;

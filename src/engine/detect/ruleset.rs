@@ -58,6 +58,10 @@ const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../../assets/rules/suricata_alerts.yml"),
     ),
     (
+        "zeek_ssh_brute_force.yml",
+        include_str!("../../../assets/rules/zeek_ssh_brute_force.yml"),
+    ),
+    (
         "analytics/beaconing.yml",
         include_str!("../../../assets/rules/analytics/beaconing.yml"),
     ),

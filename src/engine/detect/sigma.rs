@@ -1,17 +1,19 @@
 //! Running Sigma detection and correlation rules over the event stream, folding their matches.
 //!
-//! Each event goes only to the compiled rules of its format (one rsigma [`Engine`] per
-//! format). A match of a simple rule is folded into one detection per rule and fold key (by
-//! default source, destination, port and user). A match of a rule that correlations refer to
-//! is folded into that correlation's pending detection for its group, and the event is handed
-//! to rsigma's [`CorrelationEngine`] with the event's own time. A correlation fires again on
-//! every event past its threshold; we only mark the group's detection as fired, so a source
-//! that failed 1,800 logins is one detection with count 1,800, not 1,790.
+//! Each event is matched only against the compiled rules of its format's log source (see
+//! [`super::matcher`]), through a borrowed [`SigmaView`]. A match of a simple rule is
+//! folded into one detection per rule and fold key (by default source, destination, port and
+//! user; a rule may name its own with `threatlens-fold`). A match of a rule that correlations
+//! refer to is folded into each correlation's pending detection for its group, and handed to
+//! rsigma's correlation engines with the event's own time when it can change their answer (see
+//! [`super::correlate`]). A correlation fires again on every event past its threshold; we only
+//! mark the group's detection as fired, so a source that failed 2,620 logins is one detection
+//! with count 2,620. Its count covers every match of the group in the scan, before and after
+//! the threshold was crossed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use rsigma_eval::compiler::eval_condition;
 use rsigma_eval::{CompiledRule, DetectionBody, EvaluationResult, ResultBody, RuleHeader};
 use rsigma_parser::CorrelationType;
 
@@ -20,7 +22,7 @@ use crate::engine::detect::correlate::Correlator;
 use crate::engine::detect::detection::Detection;
 use crate::engine::detect::fields::SigmaView;
 use crate::engine::detect::keys::{fields_key, group_key, pairs_key};
-use crate::engine::detect::logsource::{ALL_FORMATS, format_index};
+use crate::engine::detect::matcher::RuleMatcher;
 use crate::engine::detect::meta::RuleMeta;
 use crate::engine::detect::ruleset::LoadedCorrelation;
 use crate::engine::event::Event;
@@ -51,9 +53,8 @@ impl Pending {
 /// The Sigma part of a detector.
 pub struct SigmaStage {
     rules: RuleSet,
-    rules_by_format: Vec<Vec<usize>>,
+    matcher: RuleMatcher,
     matched: Vec<usize>,
-    selections: Vec<String>,
     emits: Vec<bool>,
     rule_correlations: Vec<Vec<usize>>,
     rule_components: Vec<Vec<usize>>,
@@ -95,9 +96,8 @@ impl SigmaStage {
             .collect();
 
         Self {
-            rules_by_format: rules_by_format(rules),
+            matcher: RuleMatcher::new(rules),
             matched: Vec::new(),
-            selections: Vec::new(),
             feed_components: vec![false; correlator.component_count()],
             correlator,
             rules: rules.clone(),
@@ -116,7 +116,7 @@ impl SigmaStage {
     pub fn observe(&mut self, event: &Event) {
         let view = SigmaView::new(event);
         let mut matched = std::mem::take(&mut self.matched);
-        self.match_rules(&view, &mut matched);
+        self.matcher.find(&view, &mut matched);
         if matched.is_empty() {
             self.matched = matched;
             return;
@@ -142,26 +142,6 @@ impl SigmaStage {
         }
         matched.clear();
         self.matched = matched;
-    }
-
-    /// The rules of the event's format that match it, by slot.
-    fn match_rules(&mut self, view: &SigmaView<'_>, matched: &mut Vec<usize>) {
-        let Some(slots) = self.rules_by_format.get(format_index(view.event().format)) else {
-            return;
-        };
-        for &slot in slots {
-            let Some(rule) = self.rules.rules().get(slot) else {
-                continue;
-            };
-            let compiled = &rule.compiled;
-            let hit = compiled.conditions.iter().any(|condition| {
-                eval_condition(condition, &compiled.detections, view, &mut self.selections)
-            });
-            self.selections.clear();
-            if hit {
-                matched.push(slot);
-            }
-        }
     }
 
     /// Ends the stream: simple detections and the correlation detections that fired.
@@ -261,10 +241,11 @@ impl SigmaStage {
         let needed = self
             .correlator
             .needs_event(correlation, group, fired, view, time_secs);
-        if needed && let Some(component) = self.correlator.component_of(correlation) {
-            if let Some(flag) = self.feed_components.get_mut(component) {
-                *flag = true;
-            }
+        if needed
+            && let Some(component) = self.correlator.component_of(correlation)
+            && let Some(flag) = self.feed_components.get_mut(component)
+        {
+            *flag = true;
         }
         needed
     }
@@ -407,18 +388,4 @@ fn generates(rules: &RuleSet, correlation: usize) -> bool {
         .correlations()
         .get(correlation)
         .is_some_and(|corr| corr.rule.generate)
-}
-
-/// For each format, the slots of the rules whose log source covers it.
-fn rules_by_format(rules: &RuleSet) -> Vec<Vec<usize>> {
-    ALL_FORMATS
-        .iter()
-        .map(|format| {
-            let loaded = rules.rules().iter().enumerate();
-            loaded
-                .filter(|(_, rule)| rule.formats.contains(format))
-                .map(|(slot, _)| slot)
-                .collect()
-        })
-        .collect()
 }

@@ -55,7 +55,7 @@ pub enum AnalyticParams {
 pub struct BeaconParams {
     /// Fewer connections than this are never scored.
     pub min_connections: usize,
-    /// Score (0 to 1) at or above which a pair is reported.
+    /// Score (0 to 1) that both the overall and the timing score must reach to be reported.
     pub min_score: f64,
     /// Connection count at which the count part of the score reaches 1.
     pub full_score_connections: usize,
@@ -119,7 +119,7 @@ pub struct DnsTunnelParams {
     pub min_distinct_subdomains: usize,
     /// A subdomain at least this long counts as long.
     pub long_label_length: usize,
-    /// Shannon entropy (bits per character) at which a subdomain of 12+ characters counts as
+    /// Shannon entropy (bits per character) at which a subdomain of 20+ characters counts as
     /// random.
     pub min_entropy: f64,
     /// Share of queries with long or random subdomains needed.
