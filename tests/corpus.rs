@@ -3,27 +3,25 @@
 //!
 //! Runs only when `../shared/corpus` exists; a plain clone skips it with a note.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::Path;
+
+use common::corpus;
 use threatlens::engine::detect::RuleSet;
 use threatlens::engine::ingest::{FileReport, InputFormat};
 use threatlens::engine::scan::{self, ScanOptions, ScanProgress};
-
-fn corpus() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} not present", path.display());
-        None
-    }
-}
 
 fn scan_all(root: &Path) -> Vec<FileReport> {
     let (inputs, problems) = scan::collect_inputs(&[root.to_path_buf()]);
     assert!(problems.is_empty(), "{problems:?}");
     let rules = RuleSet::bundled().expect("bundled rules load");
-    let outcome = scan::scan(&inputs, &ScanOptions::default(), &rules, &ScanProgress::default());
+    let outcome = scan::scan(
+        &inputs,
+        &ScanOptions::default(),
+        &rules,
+        &ScanProgress::default(),
+    );
     outcome.files
 }
 
@@ -59,7 +57,11 @@ fn expected_format(relative: &str) -> Option<InputFormat> {
 fn every_corpus_line_is_accounted_for() {
     let Some(root) = corpus() else { return };
     let files = scan_all(&root);
-    assert!(files.len() > 150, "the corpus has 180-odd files: {}", files.len());
+    assert!(
+        files.len() > 150,
+        "the corpus has 180-odd files: {}",
+        files.len()
+    );
 
     for file in &files {
         assert_eq!(
@@ -99,7 +101,11 @@ fn corpus_files_are_recognized_by_content() {
             ));
         }
     }
-    assert!(wrong.is_empty(), "misrecognized files:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "misrecognized files:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -108,7 +114,12 @@ fn a_not_a_log_file_is_rejected_by_name() {
     let junk = root.join("zeek/rita_not_a_log_conn.log");
     let (inputs, _) = scan::collect_inputs(&[junk]);
     let rules = RuleSet::bundled().unwrap();
-    let outcome = scan::scan(&inputs, &ScanOptions::default(), &rules, &ScanProgress::default());
+    let outcome = scan::scan(
+        &inputs,
+        &ScanOptions::default(),
+        &rules,
+        &ScanProgress::default(),
+    );
     let report = &outcome.files[0];
     assert!(report.format.is_none());
     assert!(

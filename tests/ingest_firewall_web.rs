@@ -4,29 +4,16 @@
 //! Expected numbers were counted from the files with grep/awk, never taken from the parser's
 //! output; each assertion says how.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use common::{corpus, fixture};
 use threatlens::engine::event::{Action, Event, EventFormat, Location};
 use threatlens::engine::ingest::{FileReport, IngestOptions, InputFormat, ingest_file, netfilter};
-
-fn corpus() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("note: {} not found; corpus tests skipped", path.display());
-        None
-    }
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
 
 fn ingest(path: &Path, format: Option<InputFormat>) -> (FileReport, Vec<Event>) {
     let options = IngestOptions {

@@ -5,27 +5,18 @@
 //! assertion) or from the files' own ground truth (fail2ban's `failJSON` annotations, loghub's
 //! structured CSV), never from the parser's output.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use common::corpus;
 use threatlens::engine::event::{Action, Event, EventFormat, Outcome};
 use threatlens::engine::ingest::{FileReport, IngestOptions, InputFormat, ingest_file};
 
-fn corpus() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("note: {} not found; corpus tests skipped", path.display());
-        None
-    }
-}
-
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/syslog")
-        .join(name)
+    common::fixture(&format!("syslog/{name}"))
 }
 
 fn ingest_with(

@@ -147,10 +147,7 @@ pub struct Summary {
 }
 
 /// Builds the JSON document for a scan.
-pub fn scan_document<'a>(
-    outcome: &'a ScanOutcome,
-    names: &dyn TechniqueNames,
-) -> ScanDocument<'a> {
+pub fn scan_document<'a>(outcome: &'a ScanOutcome, names: &dyn TechniqueNames) -> ScanDocument<'a> {
     let paths: Vec<String> = outcome
         .files
         .iter()
@@ -299,7 +296,10 @@ pub fn write_csv(
             &detection.count.to_string(),
             detection.src_ip.unwrap_or_default(),
             detection.dst_ip.unwrap_or_default(),
-            &detection.dst_port.map(|p| p.to_string()).unwrap_or_default(),
+            &detection
+                .dst_port
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             detection.user.unwrap_or_default(),
             detection.domain.unwrap_or_default(),
             &evidence.join(" "),
@@ -323,7 +323,13 @@ pub fn write_ndjson(
 
     let document = scan_document(outcome, names);
     for file in &document.files {
-        serde_json::to_writer(&mut *out, &Tagged { record: "file", body: file })?;
+        serde_json::to_writer(
+            &mut *out,
+            &Tagged {
+                record: "file",
+                body: file,
+            },
+        )?;
         out.write_all(b"\n")?;
     }
     for detection in &document.detections {

@@ -1,0 +1,25 @@
+//! Helpers shared by the integration tests: where the public corpus and our fixtures live.
+
+// Each test binary compiles this module and uses only some of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The shared public corpus (`../shared/corpus`), or `None` with a note when a plain clone has
+/// none, so corpus tests skip instead of failing.
+pub fn corpus() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if path.is_dir() {
+        Some(path)
+    } else {
+        eprintln!("note: {} not found; corpus tests skipped", path.display());
+        None
+    }
+}
+
+/// A fixture of our own under `tests/data/`.
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(relative)
+}
