@@ -20,13 +20,13 @@ fn scan_demo() -> Value {
 fn find<'a>(document: &'a Value, technique: &str, src: &str) -> Vec<&'a Value> {
     document["detections"]
         .as_array()
-        .unwrap()
+        .expect("detections is a list")
         .iter()
         .filter(|detection| {
             detection["src_ip"] == src
                 && detection["techniques"]
                     .as_array()
-                    .unwrap()
+                    .expect("techniques is a list")
                     .iter()
                     .any(|t| t["id"] == technique)
         })
@@ -36,9 +36,9 @@ fn find<'a>(document: &'a Value, technique: &str, src: &str) -> Vec<&'a Value> {
 fn has_evidence(detection: &Value, file_name: &str, line: u64) -> bool {
     detection["evidence"]
         .as_array()
-        .unwrap()
+        .expect("evidence is a list")
         .iter()
-        .any(|e| e["line"] == line && e["file"].as_str().unwrap().ends_with(file_name))
+        .any(|e| e["line"] == line && e["file"].as_str().is_some_and(|f| f.ends_with(file_name)))
 }
 
 #[test]
