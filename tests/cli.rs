@@ -57,7 +57,12 @@ fn a_bad_file_does_not_stop_the_batch() {
     let files = document["files"].as_array().unwrap();
     assert_eq!(files.len(), 2);
     let notes_entry = &files[0];
-    assert!(notes_entry["failure"].as_str().unwrap().contains("not a recognized log"));
+    assert!(
+        notes_entry["failure"]
+            .as_str()
+            .unwrap()
+            .contains("not a recognized log")
+    );
     assert!(notes_entry["format"].is_null());
 
     // auth.log: 4 lines; 3 sshd events (two failures, one accepted key); the CRON line is
@@ -125,7 +130,10 @@ fn truncated_gzip_keeps_decoded_lines_and_warns() {
     let file = &document["files"][0];
     assert_eq!(file["compression"], "gzip");
     let lines = file["lines"].as_u64().unwrap();
-    assert!(lines > 1_000 && lines < 40_000, "kept the decoded part: {lines}");
+    assert!(
+        lines > 1_000 && lines < 40_000,
+        "kept the decoded part: {lines}"
+    );
     let warnings = file["warnings"].as_array().unwrap();
     assert!(
         warnings
@@ -147,9 +155,13 @@ fn every_output_format_is_well_formed() {
 
     let ndjson = threatlens(&["scan", "--format", "ndjson", "--year", "2024", path]);
     assert_eq!(ndjson.status.code(), Some(0));
-    let first: Value =
-        serde_json::from_str(String::from_utf8_lossy(&ndjson.stdout).lines().next().unwrap())
-            .unwrap();
+    let first: Value = serde_json::from_str(
+        String::from_utf8_lossy(&ndjson.stdout)
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(first["record"], "file");
 
     let csv = threatlens(&["scan", "--format", "csv", "--year", "2024", path]);

@@ -3,6 +3,8 @@
 //! Files are parsed on worker threads, each file by one worker in line order; their events go in
 //! batches through a bounded channel to the consuming thread, which runs the detector (or prints
 //! events). Memory stays bounded by the channel, not by the size of the input: a 1 GB log streams.
+//! The detector only looks at each batch, so [`scan`] sends it back to the worker that made it,
+//! which frees the events on their own thread and reuses the vector for its next batch.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,7 +70,10 @@ fn collect_path(
     let entries = match std::fs::read_dir(path) {
         Ok(entries) => entries,
         Err(error) => {
-            problems.push(FileReport::failed(path, format!("cannot list folder: {error}")));
+            problems.push(FileReport::failed(
+                path,
+                format!("cannot list folder: {error}"),
+            ));
             return;
         }
     };
@@ -137,9 +142,9 @@ pub fn scan(
 ) -> ScanOutcome {
     let mut detector = Detector::new(rules);
     let mut events = 0u64;
-    let files = read_inputs(inputs, options, progress, &mut |batch| {
+    let files = read_inputs_borrowed(inputs, options, progress, &mut |batch| {
         events += batch.len() as u64;
-        for event in &batch {
+        for event in batch {
             detector.observe(event);
         }
     });
@@ -167,6 +172,42 @@ pub fn read_inputs(
     progress: &ScanProgress,
     consume: &mut dyn FnMut(Vec<Event>),
 ) -> Vec<FileReport> {
+    run_workers(inputs, options, progress, &mut |batch| {
+        consume(batch);
+        None
+    })
+}
+
+/// [`read_inputs`] for a consumer that only looks at each batch.
+///
+/// The batches go back to the parser thread that made them, which frees their events and
+/// reuses their vectors: freeing memory on another thread than the one that allocated it makes
+/// the allocator take a lock per block, which costs the consumer more than its own work.
+pub fn read_inputs_borrowed(
+    inputs: &[Input],
+    options: &ScanOptions,
+    progress: &ScanProgress,
+    consume: &mut dyn FnMut(&[Event]),
+) -> Vec<FileReport> {
+    run_workers(inputs, options, progress, &mut |batch| {
+        consume(&batch);
+        Some(batch)
+    })
+}
+
+/// A batch on its way to the consumer, with the parser thread it goes back to.
+struct Batch {
+    worker: usize,
+    events: Vec<Event>,
+}
+
+/// Runs the parser threads; `consume` gets each batch and may hand it back to its parser.
+fn run_workers(
+    inputs: &[Input],
+    options: &ScanOptions,
+    progress: &ScanProgress,
+    consume: &mut dyn FnMut(Vec<Event>) -> Option<Vec<Event>>,
+) -> Vec<FileReport> {
     let workers = match options.workers {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         n => n,
@@ -174,37 +215,53 @@ pub fn read_inputs(
     .clamp(1, inputs.len().max(1));
 
     let next_input = AtomicUsize::new(0);
-    let (sender, receiver) = mpsc::sync_channel::<Vec<Event>>(CHANNEL_BATCHES);
+    let (sender, receiver) = mpsc::sync_channel::<Batch>(CHANNEL_BATCHES);
+    let mut returns = Vec::with_capacity(workers);
     let mut reports: Vec<Option<FileReport>> = vec![None; inputs.len()];
 
     std::thread::scope(|scope| {
         let mut handles = Vec::with_capacity(workers);
         for worker in 0..workers {
             let sender = sender.clone();
+            let (give_back, returned) = mpsc::channel::<Vec<Event>>();
             let next_input = &next_input;
             let handle = std::thread::Builder::new()
                 .name(format!("parse-{worker}"))
                 .spawn_scoped(scope, move || {
                     let mut done = Vec::new();
+                    let channel = WorkerChannel {
+                        worker,
+                        sender,
+                        returned,
+                    };
                     loop {
                         let index = next_input.fetch_add(1, Ordering::Relaxed);
                         let Some(input) = inputs.get(index) else {
                             break;
                         };
-                        let report = read_one(index, input, options, progress, &sender);
+                        let report = read_one(index, input, options, progress, &channel);
                         done.push((index, report));
                     }
                     done
                 });
             match handle {
-                Ok(handle) => handles.push(handle),
+                Ok(handle) => {
+                    handles.push(handle);
+                    returns.push(give_back);
+                }
                 Err(error) => tracing::error!(%error, "cannot start a parser thread"),
             }
         }
         drop(sender);
 
         for batch in &receiver {
-            consume(batch);
+            let worker = batch.worker;
+            if let Some(used) = consume(batch.events)
+                && let Some(give_back) = returns.get(worker)
+            {
+                // A parser that has finished no longer listens; the batch is then freed here.
+                let _ = give_back.send(used);
+            }
         }
         for handle in handles {
             match handle.join() {
@@ -229,22 +286,46 @@ pub fn read_inputs(
         .collect()
 }
 
+/// A parser thread's ends of the channels: batches out, used batches back.
+struct WorkerChannel {
+    worker: usize,
+    sender: mpsc::SyncSender<Batch>,
+    returned: mpsc::Receiver<Vec<Event>>,
+}
+
+impl WorkerChannel {
+    /// Sends a full batch and returns an empty vector for the next one, reusing a batch the
+    /// consumer gave back when there is one (its events are freed here, on their own thread).
+    fn send(&self, events: Vec<Event>) -> Vec<Event> {
+        // The consumer only stops early when it is gone; then there is nobody to tell.
+        let _ = self.sender.send(Batch {
+            worker: self.worker,
+            events,
+        });
+        let mut spare = None;
+        while let Ok(mut used) = self.returned.try_recv() {
+            used.clear();
+            spare = Some(used);
+        }
+        spare.unwrap_or_else(|| Vec::with_capacity(ingest::BATCH_EVENTS))
+    }
+}
+
 fn read_one(
     index: usize,
     input: &Input,
     options: &ScanOptions,
     progress: &ScanProgress,
-    sender: &mpsc::SyncSender<Vec<Event>>,
+    channel: &WorkerChannel,
 ) -> FileReport {
     let file_id = u32::try_from(index).unwrap_or(u32::MAX);
     let mut sink = |batch: Vec<Event>| {
         progress
             .events
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        // The consumer only stops early when it is gone; then there is nobody to tell.
-        let _ = sender.send(batch);
+        channel.send(batch)
     };
-    let report = ingest::ingest_file_counted(
+    let report = ingest::ingest_file_recycling(
         &input.path,
         file_id,
         &options.ingest,

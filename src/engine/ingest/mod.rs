@@ -248,6 +248,17 @@ impl FileReport {
         report
     }
 
+    /// Counts a skipped line; the reason is copied only the first time it is seen.
+    fn count_skip(&mut self, reason: Cow<'static, str>) {
+        self.skipped += 1;
+        match self.skip_reasons.get_mut(reason.as_ref()) {
+            Some(count) => *count += 1,
+            None => {
+                self.skip_reasons.insert(reason.into_owned(), 1);
+            }
+        }
+    }
+
     fn count(&mut self, line: u64, verdict: LineVerdict, events: usize) {
         self.lines += 1;
         match verdict {
@@ -255,17 +266,8 @@ impl FileReport {
                 self.parsed_lines += 1;
                 self.events += events as u64;
             }
-            LineVerdict::Parsed => {
-                self.skipped += 1;
-                *self
-                    .skip_reasons
-                    .entry("no event in line".into())
-                    .or_default() += 1;
-            }
-            LineVerdict::Skipped(reason) => {
-                self.skipped += 1;
-                *self.skip_reasons.entry(reason.into_owned()).or_default() += 1;
-            }
+            LineVerdict::Parsed => self.count_skip(Cow::Borrowed("no event in line")),
+            LineVerdict::Skipped(reason) => self.count_skip(reason),
             LineVerdict::Error(reason) => {
                 self.error_count += 1;
                 if self.errors.len() < MAX_ERRORS_KEPT {
@@ -299,6 +301,24 @@ pub fn ingest_file_counted(
     options: &IngestOptions,
     progress: Arc<AtomicU64>,
     sink: &mut dyn FnMut(Vec<Event>),
+) -> FileReport {
+    ingest_file_recycling(path, file, options, progress, &mut |batch| {
+        sink(batch);
+        Vec::with_capacity(BATCH_EVENTS)
+    })
+}
+
+/// [`ingest_file_counted`] with a sink that hands back an empty vector for the next batch.
+///
+/// A consumer on another thread can return the batches it is done with, so their events are
+/// freed, and their vectors reused, on the thread that allocated them: freeing across threads
+/// costs the allocator a lock per block.
+pub fn ingest_file_recycling(
+    path: &Path,
+    file: u32,
+    options: &IngestOptions,
+    progress: Arc<AtomicU64>,
+    sink: &mut dyn FnMut(Vec<Event>) -> Vec<Event>,
 ) -> FileReport {
     let mut report = FileReport::new(path);
     let mut reader = match LineReader::open_counted(path, progress) {
@@ -389,7 +409,7 @@ pub fn ingest_file_counted(
 }
 
 /// Events per batch handed to the sink.
-const BATCH_EVENTS: usize = 4096;
+pub(crate) const BATCH_EVENTS: usize = 4096;
 
 fn feed(
     parser: &mut dyn LineParser,
@@ -407,9 +427,10 @@ fn feed(
     report.count(line.number, verdict, produced);
 }
 
-fn flush_if_full(batch: &mut Vec<Event>, sink: &mut dyn FnMut(Vec<Event>)) {
+fn flush_if_full(batch: &mut Vec<Event>, sink: &mut dyn FnMut(Vec<Event>) -> Vec<Event>) {
     if batch.len() >= BATCH_EVENTS {
-        sink(std::mem::replace(batch, Vec::with_capacity(BATCH_EVENTS)));
+        let full = std::mem::take(batch);
+        *batch = sink(full);
     }
 }
 

@@ -20,6 +20,8 @@
 
 use std::net::IpAddr;
 
+use compact_str::CompactString;
+
 use crate::engine::event::{Action, Event, EventFormat};
 use crate::engine::ingest::address::parse_ip;
 
@@ -157,6 +159,8 @@ impl<'a> Packet<'a> {
         let mut packet = Packet {
             in_iface,
             out_iface,
+            // Room for what a typical line holds (MAC, TOS, PREC, TTL, ID, WINDOW, RES, URGP...).
+            others: Vec::with_capacity(12),
             ..Packet::default()
         };
 
@@ -194,7 +198,7 @@ impl<'a> Packet<'a> {
 
     /// One token of the logged packet itself.
     fn take_outer(&mut self, token: &'a str) -> Result<(), String> {
-        let Some((key, value)) = token.split_once('=') else {
+        let Some((key, value)) = split_key_value(token) else {
             self.take_bare(token);
             return Ok(());
         };
@@ -228,7 +232,7 @@ impl<'a> Packet<'a> {
 
     /// One token of the packet quoted inside an ICMP error; only its keys are kept.
     fn take_inner(&mut self, token: &'a str) {
-        if let Some((key, value)) = token.split_once('=')
+        if let Some((key, value)) = split_key_value(token)
             && is_key(key)
         {
             self.inner.push((key, value));
@@ -237,6 +241,10 @@ impl<'a> Packet<'a> {
 
     /// Copies the packet into `event`.
     fn fill(self, prefix: &str, event: &mut Event) {
+        // direction, prefix, interfaces, lengths, flags, opt, unparsed: at most 11 besides these.
+        event
+            .extra
+            .reserve(11 + self.others.len() + self.inner.len());
         event.src_ip = self.src;
         event.dst_ip = self.dst;
         event.src_port = self.src_port;
@@ -259,32 +267,75 @@ impl<'a> Packet<'a> {
         push_unless_empty(event, "out_iface", self.out_iface);
         push_unless_empty(event, "len", self.ip_len.unwrap_or_default());
         push_unless_empty(event, "payload_len", self.payload_len.unwrap_or_default());
-        push_unless_empty(event, "ip_flags", &self.ip_flags.join(" "));
-        push_unless_empty(event, "tcp_flags", &self.tcp_flags.join(" "));
+        push_joined(event, "ip_flags", &self.ip_flags);
+        push_joined(event, "tcp_flags", &self.tcp_flags);
         push_unless_empty(event, "opt", self.options.unwrap_or_default());
 
         for (key, value) in self.others {
-            push_unless_empty(event, &extra_name(key), value);
+            push_unless_empty(event, extra_name(key), value);
         }
         for (key, value) in self.inner {
-            push_unless_empty(event, &format!("inner_{}", key.to_ascii_lowercase()), value);
+            let mut name = CompactString::const_new("inner_");
+            name.push_str(&lowercase(key));
+            push_unless_empty(event, name, value);
         }
-        push_unless_empty(event, "unparsed", &self.unknown.join(" "));
+        push_joined(event, "unparsed", &self.unknown);
     }
+}
+
+/// `KEY=value` split at the first `=`.
+fn split_key_value(token: &str) -> Option<(&str, &str)> {
+    let index = memchr::memchr(b'=', token.as_bytes())?;
+    Some((token.get(..index)?, token.get(index + 1..)?))
 }
 
 /// Extra name for a netfilter key: lower case, with ICMP `TYPE`/`CODE` named for what they are.
-fn extra_name(key: &str) -> String {
-    match key {
-        "TYPE" => "icmp_type".into(),
-        "CODE" => "icmp_code".into(),
-        _ => key.to_ascii_lowercase(),
+fn extra_name(key: &str) -> CompactString {
+    let name = match key {
+        "TYPE" => "icmp_type",
+        "CODE" => "icmp_code",
+        // The keys of nearly every line, spelled out so they cost no conversion.
+        "MAC" => "mac",
+        "TOS" => "tos",
+        "PREC" => "prec",
+        "TTL" => "ttl",
+        "ID" => "id",
+        "WINDOW" => "window",
+        "RES" => "res",
+        "URGP" => "urgp",
+        "TC" => "tc",
+        "HOPLIMIT" => "hoplimit",
+        "FLOWLBL" => "flowlbl",
+        _ => return lowercase(key),
+    };
+    CompactString::const_new(name)
+}
+
+/// `text` in ASCII lower case; short names stay inline, with no allocation.
+fn lowercase(text: &str) -> CompactString {
+    let mut lower = CompactString::from(text);
+    lower.make_ascii_lowercase();
+    lower
+}
+
+fn push_unless_empty(event: &mut Event, name: impl Into<CompactString>, value: &str) {
+    if !value.is_empty() {
+        event.push_extra(name, value);
     }
 }
 
-fn push_unless_empty(event: &mut Event, name: &str, value: &str) {
-    if !value.is_empty() {
-        event.push_extra(name, value);
+/// Keeps `words` joined by spaces, unless there are none.
+fn push_joined(event: &mut Event, name: &'static str, words: &[&str]) {
+    let Some((first, rest)) = words.split_first() else {
+        return;
+    };
+    let mut joined = CompactString::from(*first);
+    for word in rest {
+        joined.push(' ');
+        joined.push_str(word);
+    }
+    if !joined.is_empty() {
+        event.push_extra(name, joined);
     }
 }
 

@@ -75,10 +75,23 @@ impl Line<'_> {
     }
 }
 
+/// Bytes read from the stream at a time; lines are cut out of this block without copying.
+const READ_BYTES: usize = 256 * 1024;
+
 /// Reads the lines of one (possibly compressed) file.
+///
+/// Lines are handed out as slices of one block buffer; only a line longer than
+/// [`MAX_LINE_BYTES`] is copied (its first [`MAX_LINE_BYTES`] bytes).
 pub struct LineReader {
-    inner: Box<dyn BufRead + Send>,
+    inner: Box<dyn Read + Send>,
+    /// Bytes read and not yet handed out live in `buffer[start..filled]`.
     buffer: Vec<u8>,
+    start: usize,
+    filled: usize,
+    /// The stream has ended (or broke): nothing more will come from `inner`.
+    exhausted: bool,
+    /// The kept head of the last overlong line.
+    overlong: Vec<u8>,
     number: u64,
     compression: Compression,
     /// Set once a decompression or read error ended the stream early.
@@ -94,6 +107,14 @@ impl std::fmt::Debug for LineReader {
             .field("compression", &self.compression)
             .finish_non_exhaustive()
     }
+}
+
+/// Where the bytes of the next line are.
+enum Found {
+    /// `buffer[start..end]`, without the newline.
+    Block { start: usize, end: usize },
+    /// The kept head of an overlong line, in `overlong`.
+    Overlong,
 }
 
 impl LineReader {
@@ -120,27 +141,38 @@ impl LineReader {
 
     /// Wraps any byte source, sniffing compression from its first bytes.
     pub fn from_reader(reader: Box<dyn Read + Send>) -> io::Result<Self> {
-        let mut buffered = BufReader::with_capacity(256 * 1024, reader);
+        let mut buffered = BufReader::with_capacity(READ_BYTES, reader);
         let magic = buffered.fill_buf()?;
         let compression = Compression::sniff(magic);
-        let inner: Box<dyn BufRead + Send> = match compression {
-            Compression::None => Box::new(buffered),
-            Compression::Gzip => Box::new(BufReader::with_capacity(
-                256 * 1024,
-                MultiGzDecoder::new(buffered),
-            )),
-            Compression::Bzip2 => Box::new(BufReader::with_capacity(
-                256 * 1024,
-                MultiBzDecoder::new(buffered),
-            )),
-            Compression::Zstd => Box::new(BufReader::with_capacity(
-                256 * 1024,
-                zstd::stream::read::Decoder::with_buffer(buffered)?,
-            )),
+        let mut buffer = vec![0; READ_BYTES];
+        let mut filled = 0;
+        let inner: Box<dyn Read + Send> = match compression {
+            Compression::None => {
+                // Plain text is read straight into the line buffer, after the sniffed bytes.
+                let sniffed = buffered.buffer();
+                filled = sniffed.len().min(buffer.len());
+                buffer
+                    .get_mut(..filled)
+                    .unwrap_or_default()
+                    .copy_from_slice(sniffed.get(..filled).unwrap_or_default());
+                buffered.consume(filled);
+                if buffered.buffer().is_empty() {
+                    buffered.into_inner()
+                } else {
+                    Box::new(buffered)
+                }
+            }
+            Compression::Gzip => Box::new(MultiGzDecoder::new(buffered)),
+            Compression::Bzip2 => Box::new(MultiBzDecoder::new(buffered)),
+            Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?),
         };
         Ok(Self {
             inner,
-            buffer: Vec::with_capacity(4096),
+            buffer,
+            start: 0,
+            filled,
+            exhausted: false,
+            overlong: Vec::new(),
             number: 0,
             compression,
             damage: None,
@@ -163,37 +195,152 @@ impl LineReader {
         if self.damage.is_some() {
             return None;
         }
-        self.buffer.clear();
-        match read_line_capped(&mut *self.inner, &mut self.buffer, MAX_LINE_BYTES) {
-            Ok((0, _)) => return None,
-            Ok((_, was_cut)) => {
-                if was_cut {
-                    self.cut_lines += 1;
-                }
-            }
-            Err(error) => {
-                self.damage = Some(error.to_string());
-                if self.buffer.is_empty() {
-                    return None;
-                }
-                // A partial last line before the damage is still handed out.
-            }
-        }
+        let found = self.find_line()?;
         self.number += 1;
 
-        let mut end = self.buffer.len();
-        if end > 0 && self.buffer[end - 1] == b'\n' {
-            end -= 1;
+        let mut raw = match found {
+            Found::Block { start, end } => self.buffer.get(start..end).unwrap_or_default(),
+            Found::Overlong => self.overlong.as_slice(),
+        };
+        if let Some(stripped) = raw.strip_suffix(b"\r") {
+            raw = stripped;
         }
-        if end > 0 && self.buffer[end - 1] == b'\r' {
-            end -= 1;
-        }
-        let raw = &self.buffer[..end];
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
         Some(Line {
             number: self.number,
-            text: String::from_utf8_lossy(raw),
+            text,
             raw,
         })
+    }
+
+    /// Finds the next line (a line cut by the end of the stream or by damage included) and
+    /// moves past it.
+    fn find_line(&mut self) -> Option<Found> {
+        // Bytes after `start` already searched for a newline.
+        let mut searched = 0;
+        loop {
+            let from = self.start + searched;
+            let pending = self.buffer.get(from..self.filled).unwrap_or_default();
+            if let Some(offset) = memchr::memchr(b'\n', pending) {
+                let newline = from + offset;
+                let start = self.start;
+                self.start = newline + 1;
+                if newline + 1 - start > MAX_LINE_BYTES {
+                    // The line and its newline do not fit: keep the head, as for longer lines.
+                    self.keep_overlong_head(start);
+                    self.cut_lines += 1;
+                    return Some(Found::Overlong);
+                }
+                return Some(Found::Block {
+                    start,
+                    end: newline,
+                });
+            }
+            searched = self.filled - self.start;
+
+            if searched > MAX_LINE_BYTES {
+                return self.skip_overlong_rest();
+            }
+            if self.exhausted {
+                return self.last_piece();
+            }
+            if let Err(error) = self.refill() {
+                self.damage = Some(error.to_string());
+                self.exhausted = true;
+                // A partial last line before the damage is still handed out.
+                return self.damaged_piece();
+            }
+        }
+    }
+
+    /// The bytes after the last newline at the end of the stream, if any.
+    fn last_piece(&mut self) -> Option<Found> {
+        if self.start == self.filled {
+            return None;
+        }
+        let start = self.start;
+        self.start = self.filled;
+        Some(Found::Block {
+            start,
+            end: self.filled,
+        })
+    }
+
+    /// Like [`LineReader::last_piece`], for a stream that broke (cut lines are not counted).
+    fn damaged_piece(&mut self) -> Option<Found> {
+        if self.start == self.filled {
+            return None;
+        }
+        if self.filled - self.start > MAX_LINE_BYTES {
+            self.keep_overlong_head(self.start);
+            self.start = self.filled;
+            return Some(Found::Overlong);
+        }
+        self.last_piece()
+    }
+
+    fn keep_overlong_head(&mut self, start: usize) {
+        self.overlong.clear();
+        let end = (start + MAX_LINE_BYTES).min(self.buffer.len());
+        self.overlong
+            .extend_from_slice(self.buffer.get(start..end).unwrap_or_default());
+    }
+
+    /// Keeps the head of a line longer than [`MAX_LINE_BYTES`] and drops the rest of it, up to
+    /// and including its newline.
+    fn skip_overlong_rest(&mut self) -> Option<Found> {
+        self.keep_overlong_head(self.start);
+        self.start = self.filled;
+        loop {
+            let pending = self.buffer.get(self.start..self.filled).unwrap_or_default();
+            if let Some(offset) = memchr::memchr(b'\n', pending) {
+                self.start += offset + 1;
+                self.cut_lines += 1;
+                return Some(Found::Overlong);
+            }
+            self.start = self.filled;
+            if self.exhausted {
+                self.cut_lines += 1;
+                return Some(Found::Overlong);
+            }
+            if let Err(error) = self.refill() {
+                self.damage = Some(error.to_string());
+                self.exhausted = true;
+                return Some(Found::Overlong);
+            }
+        }
+    }
+
+    /// Reads more bytes after `filled`, first moving the pending bytes to the front (and
+    /// growing the buffer when a line fills it). Sets `exhausted` at the end of the stream.
+    fn refill(&mut self) -> io::Result<()> {
+        if self.start > 0 {
+            self.buffer.copy_within(self.start..self.filled, 0);
+            self.filled -= self.start;
+            self.start = 0;
+        }
+        if self.filled == self.buffer.len() {
+            let grown = (self.buffer.len() * 2).min(MAX_LINE_BYTES + READ_BYTES);
+            self.buffer.resize(grown.max(self.filled + READ_BYTES), 0);
+        }
+        loop {
+            let room = self.buffer.get_mut(self.filled..).unwrap_or_default();
+            match self.inner.read(room) {
+                Ok(0) => {
+                    self.exhausted = true;
+                    return Ok(());
+                }
+                Ok(read) => {
+                    self.filled += read;
+                    return Ok(());
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
     }
 }
 
@@ -208,41 +355,6 @@ impl<R: Read> Read for CountingReader<R> {
         let read = self.inner.read(buf)?;
         self.progress.fetch_add(read as u64, Ordering::Relaxed);
         Ok(read)
-    }
-}
-
-/// Reads up to and including the next `\n`, keeping at most `cap` bytes of the line.
-/// Returns the number of bytes consumed and whether the line was cut.
-fn read_line_capped(
-    reader: &mut dyn BufRead,
-    out: &mut Vec<u8>,
-    cap: usize,
-) -> io::Result<(usize, bool)> {
-    let mut consumed = 0;
-    let mut cut = false;
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(error),
-        };
-        if available.is_empty() {
-            return Ok((consumed, cut));
-        }
-        let (take, done) = match memchr::memchr(b'\n', available) {
-            Some(index) => (index + 1, true),
-            None => (available.len(), false),
-        };
-        let room = cap.saturating_sub(out.len());
-        if take > room {
-            cut = true;
-        }
-        out.extend_from_slice(&available[..take.min(room)]);
-        reader.consume(take);
-        consumed += take;
-        if done {
-            return Ok((consumed, cut));
-        }
     }
 }
 
@@ -305,6 +417,73 @@ mod tests {
         encoder.write_all(b"one\ntwo\n").unwrap();
         let (lines, _) = lines_of(encoder.finish().unwrap());
         assert_eq!(lines, ["one", "two"]);
+    }
+
+    /// Hands out a few bytes per read, so lines straddle every kind of block boundary.
+    struct Trickle {
+        bytes: Vec<u8>,
+        at: usize,
+        step: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.step = self.step % 7 + 1;
+            let end = (self.at + self.step).min(self.bytes.len());
+            let take = (end - self.at).min(buf.len());
+            buf[..take].copy_from_slice(&self.bytes[self.at..self.at + take]);
+            self.at += take;
+            Ok(take)
+        }
+    }
+
+    #[test]
+    fn lines_split_across_reads_come_out_whole() {
+        let text = "first line\r\nsecond\n\nfourth \u{e9}t\u{e9}\r\n\rfifth\nlast";
+        let trickle = Trickle {
+            bytes: text.as_bytes().to_vec(),
+            at: 0,
+            step: 0,
+        };
+        let mut reader = LineReader::from_reader(Box::new(trickle)).unwrap();
+        let mut lines = Vec::new();
+        while let Some(line) = reader.next_line() {
+            lines.push((line.number, line.text.into_owned()));
+        }
+        let expected = [
+            "first line",
+            "second",
+            "",
+            "fourth \u{e9}t\u{e9}",
+            "\rfifth",
+            "last",
+        ];
+        let expected: Vec<(u64, String)> = (1..).zip(expected.map(String::from)).collect();
+        assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn line_limit_counts_the_newline() {
+        // MAX_LINE_BYTES - 1 bytes and a newline fit; MAX_LINE_BYTES and a newline do not.
+        let mut bytes = vec![b'a'; MAX_LINE_BYTES - 1];
+        bytes.push(b'\n');
+        bytes.extend(vec![b'b'; MAX_LINE_BYTES]);
+        bytes.push(b'\n');
+        bytes.extend(vec![b'c'; MAX_LINE_BYTES + 3]);
+        let mut reader = LineReader::from_reader(Box::new(Cursor::new(bytes))).unwrap();
+        assert_eq!(reader.next_line().unwrap().raw.len(), MAX_LINE_BYTES - 1);
+        assert_eq!(reader.cut_lines, 0);
+        let second = reader.next_line().unwrap();
+        assert_eq!((second.number, second.raw.len()), (2, MAX_LINE_BYTES));
+        assert_eq!(reader.cut_lines, 1);
+        let last = reader.next_line().unwrap();
+        assert_eq!((last.number, last.raw.len()), (3, MAX_LINE_BYTES));
+        assert!(last.raw.iter().all(|&b| b == b'c'));
+        assert_eq!(
+            reader.cut_lines, 2,
+            "a cut last line without newline counts too"
+        );
+        assert!(reader.next_line().is_none());
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::engine::ingest::address::Peer;
 use crate::engine::ingest::syslog::framing::split_token;
 use crate::engine::ingest::time::month_from_abbrev;
 use messages::{PeerInfo, Reading, Record};
-use session::Sessions;
+use session::{SessionKey, Sessions};
 
 /// Reads sshd and Dropbear messages of one file, remembering each session's peer.
 #[derive(Debug, Default)]
@@ -48,9 +48,9 @@ impl SshdParser {
     ) -> LineVerdict {
         let (message, repeated) = unwrap_repeated(message);
         let body = strip_prefixes(message);
-        let key = session.1.map(|pid| (session.0, pid));
+        let key = session.1.map(|pid| SessionKey::of((session.0, pid)));
         let known = key
-            .and_then(|key| self.sessions.get(key))
+            .and_then(|key| self.sessions.get_at(key))
             .and_then(|session| session.peer.as_ref())
             .map(|(peer, _)| peer.clone());
 
@@ -63,7 +63,7 @@ impl SshdParser {
             None => LineVerdict::Skipped("other sshd message".into()),
             Some(Reading::Notice(peer)) => {
                 if let (Some(key), Some(peer)) = (key, peer) {
-                    self.sessions.entry(key).peer = Some((peer.peer, peer.port));
+                    self.sessions.entry_at(key).peer = Some((peer.peer, peer.port));
                 }
                 LineVerdict::Skipped("sshd connection notice".into())
             }
@@ -78,7 +78,7 @@ impl SshdParser {
         }
     }
 
-    fn fill(&mut self, mut record: Record, key: Option<(&str, &str)>, event: &mut Event) {
+    fn fill(&mut self, mut record: Record, key: Option<SessionKey>, event: &mut Event) {
         let outcome = self.attribute(&mut record, key, event);
 
         event.action = Some(record.action);
@@ -102,7 +102,7 @@ impl SshdParser {
     fn attribute(
         &mut self,
         record: &mut Record,
-        key: Option<(&str, &str)>,
+        key: Option<SessionKey>,
         event: &mut Event,
     ) -> Option<Outcome> {
         let mut outcome = if record.success {
@@ -120,7 +120,7 @@ impl SshdParser {
             return outcome;
         };
 
-        let session = self.sessions.entry(key);
+        let session = self.sessions.entry_at(key);
         match &record.peer {
             Some(peer) => {
                 session.peer = Some((peer.peer.clone(), peer.port));
@@ -154,7 +154,7 @@ impl SshdParser {
             session.pending_failure = false;
         }
         if record.closes {
-            self.sessions.end(key);
+            self.sessions.end_at(key);
         }
         outcome
     }

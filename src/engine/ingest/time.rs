@@ -14,13 +14,12 @@ pub fn month_from_abbrev(text: &str) -> Option<i8> {
     const MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
-    let lower = text.get(..3)?.to_ascii_lowercase();
     if text.len() != 3 {
         return None;
     }
     MONTHS
         .iter()
-        .position(|month| *month == lower)
+        .position(|month| month.eq_ignore_ascii_case(text))
         .and_then(|index| i8::try_from(index + 1).ok())
 }
 

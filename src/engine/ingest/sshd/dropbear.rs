@@ -66,7 +66,7 @@ fn read_exit_before_auth(rest: &str) -> Option<(Record, &str)> {
             .and_then(|(_, after)| after.split_once('\''))
             .map(|(user, _)| user);
         let mut record = failed(Action::Login, user);
-        record.extra.push(("reason", reason.trim().to_owned()));
+        record.extra.push(("reason", reason.trim().into()));
         return Some((record, peer));
     }
     let (head, peer) = rest.rsplit_once(" from ")?;
@@ -75,7 +75,7 @@ fn read_exit_before_auth(rest: &str) -> Option<(Record, &str)> {
         .and_then(|(_, after)| after.split_once('\''))
         .map(|(user, _)| user);
     let mut record = failed(Action::Login, user);
-    record.extra.push(("reason", head.trim().to_owned()));
+    record.extra.push(("reason", head.trim().into()));
     Some((record, peer))
 }
 

@@ -4,6 +4,8 @@
 //! prefix. `known` is the peer already seen for the session; it only breaks ties between
 //! readings of a crafted user name (see [`super::peer`]).
 
+use compact_str::CompactString;
+
 use crate::engine::event::Action;
 use crate::engine::ingest::address::{Peer, parse_peer};
 use crate::engine::ingest::syslog::pam;
@@ -51,7 +53,7 @@ pub struct Record {
     /// The peer, when the line names it.
     pub peer: Option<PeerInfo>,
     /// Unmodelled fields.
-    pub extra: Vec<(&'static str, String)>,
+    pub extra: Vec<(&'static str, CompactString)>,
 }
 
 impl Record {
@@ -141,7 +143,7 @@ fn read_auth_result(message: &str, known: Option<&Peer>) -> Option<Record> {
         _ => return None,
     };
     if let Some(info) = at.info {
-        record.extra.push(("auth_info", info.to_owned()));
+        record.extra.push(("auth_info", info.into()));
     }
     record.auth_method = Some(method.to_owned());
     record.invalid_user = invalid;
@@ -182,15 +184,17 @@ fn read_pam(message: &str, known: Option<&Peer>) -> Option<Record> {
             local: None,
         });
         if let Some(ruser) = failure.ruser {
-            record.extra.push(("ruser", ruser.to_owned()));
+            record.extra.push(("ruser", ruser.into()));
         }
         return Some(record.user(failure.user.unwrap_or_default()));
     }
 
     if let Some(rest) = message.strip_prefix("PAM: ") {
         let (reason, rest) = rest.split_once(" for ")?;
-        let lower = reason.to_ascii_lowercase();
-        if !(lower.contains("fail") || lower.contains("error") || lower.contains("not known")) {
+        let names_a_failure = ["fail", "error", "not known"]
+            .iter()
+            .any(|word| contains_ignoring_ascii_case(reason, word));
+        if !names_a_failure {
             return None;
         }
         let (invalid, rest) = strip_invalid(rest);
@@ -198,7 +202,7 @@ fn read_pam(message: &str, known: Option<&Peer>) -> Option<Record> {
         let mut record = Record::new(Action::Login).failed().user(user);
         record.auth_method = Some("pam".into());
         record.invalid_user = invalid;
-        record.extra.push(("pam_reason", reason.to_owned()));
+        record.extra.push(("pam_reason", reason.into()));
         return Some(record.at(Some(at)));
     }
 
@@ -208,7 +212,7 @@ fn read_pam(message: &str, known: Option<&Peer>) -> Option<Record> {
         return None;
     }
     let mut record = Record::new(Action::Info);
-    record.extra.push(("more_failures", count.to_owned()));
+    record.extra.push(("more_failures", count.into()));
     let fields = rest.split_once(';').map_or("", |(_, fields)| fields);
     let rhost = fields
         .split_whitespace()
@@ -246,7 +250,7 @@ fn read_refusal(message: &str, known: Option<&Peer>) -> Option<Record> {
         && let Some((head, reason)) = rest.rsplit_once(" not allowed because ")
     {
         let mut record = Record::new(Action::Login).failed();
-        record.extra.push(("refused_because", reason.to_owned()));
+        record.extra.push(("refused_because", reason.into()));
         return Some(match head.rsplit_once(" from ") {
             Some((user, peer)) => {
                 let at = read_tail(peer, false)?;
@@ -260,7 +264,7 @@ fn read_refusal(message: &str, known: Option<&Peer>) -> Option<Record> {
     let (name, address) = rest.rsplit_once(" (")?;
     let peer = peer_token(address.strip_suffix(')')?)?;
     let mut record = Record::new(Action::Deny).failed();
-    record.extra.push(("refused_name", name.to_owned()));
+    record.extra.push(("refused_name", name.into()));
     record.peer = Some(PeerInfo {
         peer,
         port: None,
@@ -363,10 +367,10 @@ fn read_received_disconnect(rest: &str) -> Option<Record> {
 
     let mut record = Record::new(Action::Disconnect);
     record.failure = preauth || matches!(code, "2" | "3" | "14");
-    record.extra.push(("disconnect_code", code.to_owned()));
+    record.extra.push(("disconnect_code", code.into()));
     record
         .extra
-        .push(("disconnect_reason", reason.trim().to_owned()));
+        .push(("disconnect_reason", reason.trim().into()));
     record.peer = Some(PeerInfo {
         peer: peer_token(peer)?,
         port,
@@ -389,7 +393,7 @@ fn read_disconnecting_user(rest: &str) -> Option<Record> {
     let mut record = Record::new(Action::Disconnect).user(user);
     record.invalid_user = kind == "invalid user ";
     record.failure = kind != "user " || reason.ends_with("[preauth]");
-    record.extra.push(("disconnect_reason", reason.to_owned()));
+    record.extra.push(("disconnect_reason", reason.into()));
     record.peer = Some(PeerInfo {
         peer: peer_token(peer)?,
         port: Some(port),
@@ -428,7 +432,7 @@ fn read_preauth_error(message: &str, known: Option<&Peer>) -> Option<Record> {
         if let Some(rest) = message.strip_prefix(prefix) {
             let (head, reason) = rest.split_once(": ")?;
             let mut record = record.at(Some(read_tail(head, false)?));
-            record.extra.push(("reason", reason.to_owned()));
+            record.extra.push(("reason", reason.into()));
             return Some(record);
         }
     }
@@ -460,7 +464,7 @@ fn read_address_notes(message: &str, _known: Option<&Peer>) -> Option<Record> {
             (address, name)
         };
     let mut record = Record::new(Action::Info);
-    record.extra.push(("dns_name", name.to_owned()));
+    record.extra.push(("dns_name", name.into()));
     record.peer = Some(PeerInfo {
         peer: peer_token(address)?,
         port: None,
@@ -483,6 +487,13 @@ fn read_notice(message: &str) -> Option<Option<PeerInfo>> {
             local: None,
         })
     }))
+}
+
+/// `text.to_ascii_lowercase().contains(word)` for a lower-case `word`, without the copy.
+fn contains_ignoring_ascii_case(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .windows(word.len())
+        .any(|window| window.eq_ignore_ascii_case(word.as_bytes()))
 }
 
 fn strip_invalid(text: &str) -> (bool, &str) {

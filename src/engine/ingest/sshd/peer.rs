@@ -8,6 +8,10 @@
 //! else the leftmost (text after a real `ssh2: ` may be client-chosen; the user name before it
 //! is bounded by the grammar that follows).
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
 use crate::engine::ingest::address::{Peer, parse_peer, split_host_port};
 
 /// A peer as read from a message, with the parts that follow it.
@@ -91,10 +95,11 @@ pub fn find_from<'a>(
     allow_info: bool,
     known: Option<&Peer>,
 ) -> Option<(&'a str, PeerAt<'a>)> {
-    let mut starts: Vec<usize> = text.match_indices(" from ").map(|(i, _)| i + 1).collect();
-    if text.starts_with("from ") {
-        starts.insert(0, 0);
-    }
+    static FROM: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(" from "));
+    let at_start = text.starts_with("from ").then_some(0);
+    let starts = at_start
+        .into_iter()
+        .chain(FROM.find_iter(text.as_bytes()).map(|index| index + 1));
 
     let mut first = None;
     for start in starts {

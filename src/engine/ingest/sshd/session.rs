@@ -9,7 +9,7 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use crate::engine::ingest::address::Peer;
 
@@ -30,22 +30,44 @@ pub struct Session {
 #[derive(Debug, Default)]
 pub struct Sessions {
     /// Key hash → (creation number, session).
-    map: HashMap<u64, (u64, Session)>,
+    map: HashMap<u64, (u64, Session), BuildHasherDefault<KeyHashHasher>>,
     /// Keys in creation order with their creation number; entries of ended sessions stay until
     /// they reach the front or the queue is compacted.
     order: VecDeque<(u64, u64)>,
     created: u64,
 }
 
+/// A session's host and pid, hashed once per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionKey(u64);
+
+impl SessionKey {
+    /// The key of `host` + `pid`.
+    pub fn of(key: (&str, &str)) -> Self {
+        Self(hashed(key))
+    }
+}
+
 impl Sessions {
     /// The session of `key`, if remembered.
+    #[cfg(test)]
     pub fn get(&self, key: (&str, &str)) -> Option<&Session> {
-        self.map.get(&hashed(key)).map(|(_, session)| session)
+        self.get_at(SessionKey::of(key))
+    }
+
+    /// The session of an already hashed key, if remembered.
+    pub fn get_at(&self, key: SessionKey) -> Option<&Session> {
+        self.map.get(&key.0).map(|(_, session)| session)
     }
 
     /// The session of `key`, created (and the oldest forgotten past the cap) when new.
+    #[cfg(test)]
     pub fn entry(&mut self, key: (&str, &str)) -> &mut Session {
-        let key = hashed(key);
+        self.entry_at(SessionKey::of(key))
+    }
+
+    /// [`Sessions::entry`] for an already hashed key.
+    pub fn entry_at(&mut self, SessionKey(key): SessionKey) -> &mut Session {
         if !self.map.contains_key(&key) {
             self.make_room();
             self.created += 1;
@@ -57,8 +79,14 @@ impl Sessions {
     }
 
     /// Forgets `key` (the connection ended).
+    #[cfg(test)]
     pub fn end(&mut self, key: (&str, &str)) {
-        self.map.remove(&hashed(key));
+        self.end_at(SessionKey::of(key));
+    }
+
+    /// [`Sessions::end`] for an already hashed key.
+    pub fn end_at(&mut self, key: SessionKey) {
+        self.map.remove(&key.0);
     }
 
     /// Sessions remembered now.
@@ -85,6 +113,26 @@ impl Sessions {
             self.order
                 .retain(|(number, key)| map.get(key).is_some_and(|(live, _)| live == number));
         }
+    }
+}
+
+/// Hashes the map's keys, which are hashes already, by taking them as they are.
+#[derive(Debug, Default)]
+struct KeyHashHasher(u64);
+
+impl Hasher for KeyHashHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 }
 

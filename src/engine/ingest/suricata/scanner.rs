@@ -17,27 +17,36 @@ impl ObjectScanner {
     /// starts at the object's `{`). Returns the index just past the `}` that closes the object,
     /// or `None` when the object goes on.
     pub(super) fn feed(&mut self, text: &[u8]) -> Option<usize> {
-        for (index, &byte) in text.iter().enumerate() {
+        let mut index = 0;
+        while let Some(rest) = text.get(index..).filter(|rest| !rest.is_empty()) {
             if self.in_string {
-                match byte {
-                    _ if self.escaped => self.escaped = false,
-                    b'\\' => self.escaped = true,
-                    b'"' => self.in_string = false,
-                    _ => {}
+                if self.escaped {
+                    self.escaped = false;
+                    index += 1;
+                    continue;
                 }
+                // Only a backslash or a quote changes anything inside a string.
+                let offset = memchr::memchr2(b'\\', b'"', rest)?;
+                match rest.get(offset) {
+                    Some(b'\\') => self.escaped = true,
+                    _ => self.in_string = false,
+                }
+                index += offset + 1;
                 continue;
             }
-            match byte {
-                b'"' => self.in_string = true,
-                b'{' => self.depth += 1,
-                b'}' => {
+            // Outside strings only quotes and braces matter.
+            let offset = memchr::memchr3(b'"', b'{', b'}', rest)?;
+            match rest.get(offset) {
+                Some(b'"') => self.in_string = true,
+                Some(b'{') => self.depth += 1,
+                _ => {
                     self.depth = self.depth.saturating_sub(1);
                     if self.depth == 0 {
-                        return Some(index + 1);
+                        return Some(index + offset + 1);
                     }
                 }
-                _ => {}
             }
+            index += offset + 1;
         }
         None
     }

@@ -347,8 +347,11 @@ fn parse_timeless(text: &str) -> Header<'_> {
 
 /// syslogd's `--- last message repeated 5 times ---`, with or without the dashes.
 fn is_repeat_notice(text: &str) -> bool {
-    text.trim_start_matches("--- ")
-        .starts_with("last message repeated ")
+    let mut text = text;
+    while let Some(rest) = text.strip_prefix("--- ") {
+        text = rest;
+    }
+    text.starts_with("last message repeated ")
 }
 
 /// `<auth.info>` or `<4.6>` from BSD `syslogd -v/-vv`.
@@ -389,8 +392,8 @@ fn parse_tag(text: &str) -> Option<(&str, Option<&str>, &str)> {
         return valid_program(name).then_some((name, None, message.strip_prefix(' ')?));
     }
 
-    let bracket = text.find('[');
-    let colon = text.find(':');
+    let bracket = memchr::memchr(b'[', text.as_bytes());
+    let colon = memchr::memchr(b':', text.as_bytes());
     match (bracket, colon) {
         (Some(open), colon) if colon.is_none_or(|colon| open < colon) => {
             let name = &text[..open];
@@ -427,8 +430,8 @@ fn valid_program(name: &str) -> bool {
 /// The first space-separated token of `text` (leading spaces skipped) and the rest after it.
 pub fn split_token(text: &str) -> (&str, &str) {
     let text = text.trim_start_matches(' ');
-    match text.find(' ') {
-        Some(end) => (&text[..end], &text[end..]),
+    match memchr::memchr(b' ', text.as_bytes()) {
+        Some(end) => text.split_at(end),
         None => (text, ""),
     }
 }

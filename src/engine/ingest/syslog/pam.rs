@@ -2,6 +2,10 @@
 //! `pam_unix(su:auth): authentication failure; logname=a uid=1000 euid=0 tty=pts/0 ruser=a
 //! rhost=  user=root`. sshd's own PAM lines are read by the sshd grammar with the same fields.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
 use crate::engine::event::{Action, Event, Outcome};
 use crate::engine::ingest::LineVerdict;
 use crate::engine::ingest::address::{Peer, parse_peer};
@@ -23,9 +27,16 @@ pub struct PamFailure<'a> {
     pub tty: Option<&'a str>,
 }
 
+/// What ends the `module(service:auth)` part of a PAM failure.
+const FAILURE_MARK: &str = "): authentication failure;";
+
 /// Reads `module(service:auth): authentication failure; key=value ...`.
 pub fn read_failure(message: &str) -> Option<PamFailure<'_>> {
-    let (head, fields) = message.split_once("): authentication failure;")?;
+    // Most lines are not PAM failures; a searcher built once finds that out quickest.
+    static FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(FAILURE_MARK));
+    let index = FINDER.find(message.as_bytes())?;
+    let head = message.get(..index)?;
+    let fields = message.get(index + FAILURE_MARK.len()..)?;
     let (module, service) = head.split_once('(')?;
     let service = service.strip_suffix(":auth")?;
     if module.is_empty() || module.contains(' ') || service.contains(' ') {
@@ -48,7 +59,10 @@ pub fn failure_from_fields<'a>(
         rhost: None,
         tty: None,
     };
-    let fields = fields.trim().trim_end_matches("[preauth]");
+    let mut fields = fields.trim();
+    while let Some(rest) = fields.strip_suffix("[preauth]") {
+        fields = rest;
+    }
     for (name, value) in fields
         .split_whitespace()
         .filter_map(|pair| pair.split_once('='))

@@ -40,7 +40,7 @@ pub(super) fn build_event(
     }
     event.reporter = REPORTER_FIELDS
         .iter()
-        .find_map(|name| record.take_text(name));
+        .find_map(|name| record.take_string(name));
     for name in ENVELOPE_FIELDS {
         record.take(name);
     }
@@ -56,9 +56,9 @@ pub(super) fn build_event(
         .map(|p| p.to_ascii_lowercase());
     match log {
         LogType::Conn => fill.conn(&mut event),
-        LogType::Dns => event.domain = fill.record.take_text("query"),
+        LogType::Dns => event.domain = fill.record.take_string("query"),
         LogType::Http => fill.http(&mut event),
-        LogType::Ssl => event.domain = fill.record.take_text("server_name"),
+        LogType::Ssl => event.domain = fill.record.take_string("server_name"),
         LogType::Ssh => fill.ssh(&mut event),
         LogType::Notice => fill.notice(&mut event),
         LogType::Other => {}
@@ -103,7 +103,8 @@ impl Filler<'_, '_> {
         match text.parse() {
             Ok(value) => Some(value),
             Err(_) => {
-                self.unreadable.push((name.into(), text.into()));
+                self.unreadable
+                    .push((name.into(), CompactString::from(text)));
                 None
             }
         }
@@ -115,7 +116,7 @@ impl Filler<'_, '_> {
             .fields
             .iter()
             .find_map(|(field, value)| match value {
-                Some(Value::Text(text)) if field == name => Some(text.as_str()),
+                Some(value) if field == name => Value::as_text(value),
                 _ => None,
             })
     }
@@ -135,7 +136,7 @@ impl Filler<'_, '_> {
 
     fn conn(&mut self, event: &mut Event) {
         event.action = Some(Action::Connection);
-        event.process = self.record.take_text("service");
+        event.process = self.record.take_string("service");
         event.duration_secs = self.parsed("duration");
         event.bytes_out = self.parsed("orig_bytes");
         event.bytes_in = self.parsed("resp_bytes");
@@ -143,12 +144,12 @@ impl Filler<'_, '_> {
 
     fn http(&mut self, event: &mut Event) {
         event.action = Some(Action::Request);
-        event.domain = self.record.take_text("host");
-        event.url = self.record.take_text("uri");
-        event.http_method = self.record.take_text("method");
+        event.domain = self.record.take_string("host");
+        event.url = self.record.take_string("uri");
+        event.http_method = self.record.take_string("method");
         event.http_status = self.parsed("status_code");
-        event.user_agent = self.record.take_text("user_agent");
-        event.user = self.record.take_text("username");
+        event.user_agent = self.record.take_string("user_agent");
+        event.user = self.record.take_string("username");
         event.bytes_out = self.parsed("request_body_len");
         event.bytes_in = self.parsed("response_body_len");
     }
@@ -170,8 +171,8 @@ impl Filler<'_, '_> {
 
     fn notice(&mut self, event: &mut Event) {
         event.action = Some(Action::Alert);
-        event.signature = self.record.take_text("note");
-        event.message = self.record.take_text("msg");
+        event.signature = self.record.take_string("note");
+        event.message = self.record.take_string("msg");
         if event.src_ip.is_none()
             && event.src_host.is_none()
             && let Some(src) = self.record.take_text("src")

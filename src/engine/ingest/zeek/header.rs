@@ -5,6 +5,8 @@
 //! read the rows: separators, the unset and empty markers, the column names and their types. A
 //! new `separator` line starts a new block and resets everything.
 
+use std::borrow::Cow;
+
 /// The column layout and markers that the header lines set.
 #[derive(Debug, Clone)]
 pub(super) struct Header {
@@ -101,10 +103,10 @@ impl Header {
             .or_else(|| rest.split_once(' '))
             .unwrap_or((rest, ""));
         match key {
-            "set_separator" => self.set_separator = unescape(value),
-            "empty_field" => self.empty_field = unescape(value),
-            "unset_field" => self.unset_field = unescape(value),
-            "path" => self.path = Some(unescape(value)),
+            "set_separator" => self.set_separator = unescape(value).into_owned(),
+            "empty_field" => self.empty_field = unescape(value).into_owned(),
+            "unset_field" => self.unset_field = unescape(value).into_owned(),
+            "path" => self.path = Some(unescape(value).into_owned()),
             "fields" => self.set_fields(value),
             "types" => self.set_types(value),
             "open" | "close" => {}
@@ -117,7 +119,7 @@ impl Header {
         let columns = value
             .split(self.separator.as_str())
             .map(|name| Column {
-                name: unescape(name),
+                name: unescape(name).into_owned(),
                 kind: ColumnKind::Scalar,
             })
             .collect();
@@ -155,24 +157,31 @@ pub fn looks_like_separator_line(line: &str) -> bool {
 /// Splits a `<prefix>separator <value>` line into the prefix and the unescaped separator.
 fn separator_line(line: &str) -> Option<(&str, String)> {
     const KEY: &str = "separator ";
-    let index = line.find(KEY)?;
+    const MAX_PREFIX_BYTES: usize = 16;
+    // Only the first occurrence counts, and it must come within the longest prefix: a data row
+    // needs no search past that.
+    let head = line
+        .as_bytes()
+        .get(..MAX_PREFIX_BYTES + KEY.len())
+        .unwrap_or(line.as_bytes());
+    let index = memchr::memmem::find(head, KEY.as_bytes())?;
     let prefix = line.get(..index)?;
     let plausible_prefix = !prefix.is_empty()
-        && prefix.len() <= 16
+        && prefix.len() <= MAX_PREFIX_BYTES
         && !prefix.ends_with("set_")
         && !prefix.contains(char::is_whitespace);
     if !plausible_prefix {
         return None;
     }
-    let separator = unescape(line.get(index + KEY.len()..)?);
+    let separator = unescape(line.get(index + KEY.len()..)?).into_owned();
     (!separator.is_empty()).then_some((prefix, separator))
 }
 
 /// Undoes Zeek's escaping: `\xNN` becomes that byte and `\\` a backslash. Bytes that do not
 /// form UTF-8 (Latin-1 URLs) are replaced, as everywhere in the reader.
-pub(super) fn unescape(text: &str) -> String {
-    if !text.contains('\\') {
-        return text.to_owned();
+pub(super) fn unescape(text: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'\\', text.as_bytes()).is_none() {
+        return Cow::Borrowed(text);
     }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -197,7 +206,7 @@ pub(super) fn unescape(text: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn hex_byte(pair: &[u8]) -> Option<u8> {

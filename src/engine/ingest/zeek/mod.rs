@@ -82,24 +82,38 @@ impl LogType {
 
 /// One field value after unescaping: a scalar, or the elements of a set or vector.
 #[derive(Debug, Clone, PartialEq)]
-enum Value {
+enum Value<'a> {
+    /// A scalar that had to be rebuilt (unescaped, or taken from JSON).
     Text(String),
+    /// A scalar used as written in the line, borrowed from it.
+    Cell(&'a str),
     List(Vec<String>),
 }
 
-impl Value {
+impl<'a> Value<'a> {
     /// The value as one string; list elements are joined with `,`.
-    fn into_text(self) -> String {
+    fn into_text(self) -> Cow<'a, str> {
         match self {
-            Self::Text(text) => text,
-            Self::List(items) => items.join(","),
+            Self::Text(text) => Cow::Owned(text),
+            Self::Cell(text) => Cow::Borrowed(text),
+            Self::List(items) => Cow::Owned(items.join(",")),
         }
     }
 
     fn into_compact_text(self) -> CompactString {
         match self {
             Self::Text(text) => CompactString::from(text),
+            Self::Cell(text) => CompactString::from(text),
             Self::List(items) => CompactString::from(items.join(",")),
+        }
+    }
+
+    /// The scalar's text; `None` for a list.
+    fn as_text(&self) -> Option<&str> {
+        match self {
+            Self::Text(text) => Some(text),
+            Self::Cell(text) => Some(text),
+            Self::List(_) => None,
         }
     }
 }
@@ -110,7 +124,7 @@ impl Value {
 /// what is left at the end is exactly what goes into `extra`.
 #[derive(Debug, Default)]
 struct Record<'a> {
-    fields: Vec<(Cow<'a, str>, Option<Value>)>,
+    fields: Vec<(Cow<'a, str>, Option<Value<'a>>)>,
 }
 
 impl<'a> Record<'a> {
@@ -120,7 +134,7 @@ impl<'a> Record<'a> {
         }
     }
 
-    fn push(&mut self, name: impl Into<Cow<'a, str>>, value: Value) {
+    fn push(&mut self, name: impl Into<Cow<'a, str>>, value: Value<'a>) {
         self.fields.push((name.into(), Some(value)));
     }
 
@@ -131,16 +145,21 @@ impl<'a> Record<'a> {
     }
 
     /// Removes a field and returns its value, if the line has it.
-    fn take(&mut self, name: &str) -> Option<Value> {
+    fn take(&mut self, name: &str) -> Option<Value<'a>> {
         self.fields
             .iter_mut()
             .find(|(field, value)| field == name && value.is_some())
             .and_then(|(_, value)| value.take())
     }
 
-    /// Removes a field and returns it as one string.
-    fn take_text(&mut self, name: &str) -> Option<String> {
+    /// Removes a field and returns it as one string, borrowed from the line when it can be.
+    fn take_text(&mut self, name: &str) -> Option<Cow<'a, str>> {
         self.take(name).map(Value::into_text)
+    }
+
+    /// Removes a field and returns it as one owned string, for an event field.
+    fn take_string(&mut self, name: &str) -> Option<String> {
+        self.take_text(name).map(Cow::into_owned)
     }
 
     /// The fields not taken yet, as `extra` pairs.

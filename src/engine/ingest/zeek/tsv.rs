@@ -67,7 +67,7 @@ impl LineParser for ZeekTsvParser {
 ///
 /// One extra empty cell at the end (a trailing separator) is ignored, as is a missing cell for a
 /// trailing unnamed column.
-fn read_row<'h>(header: &'h Header, columns: &'h [Column], text: &str) -> Option<Record<'h>> {
+fn read_row<'h>(header: &'h Header, columns: &'h [Column], text: &'h str) -> Option<Record<'h>> {
     let cells = split_on(text, &header.separator);
     let fits = match cells.len() {
         n if n == columns.len() => true,
@@ -92,37 +92,43 @@ fn read_row<'h>(header: &'h Header, columns: &'h [Column], text: &str) -> Option
     Some(record)
 }
 
-fn read_cell(header: &Header, kind: ColumnKind, cell: &str) -> Value {
+fn read_cell<'t>(header: &Header, kind: ColumnKind, cell: &'t str) -> Value<'t> {
     let empty = cell == header.empty_field;
     match kind {
         ColumnKind::List if empty => Value::List(Vec::new()),
-        _ if empty => Value::Text(String::new()),
+        _ if empty => Value::Cell(""),
         ColumnKind::List => Value::List(
             split_on(cell, &header.set_separator)
                 .into_iter()
-                .map(unescape)
+                .map(|item| unescape(item).into_owned())
                 .collect(),
         ),
-        ColumnKind::Bool => Value::Text(
-            match cell {
-                "T" => "true",
-                "F" => "false",
-                other => other,
-            }
-            .to_owned(),
-        ),
-        ColumnKind::Scalar | ColumnKind::Time => Value::Text(unescape(cell)),
+        ColumnKind::Bool => Value::Cell(match cell {
+            "T" => "true",
+            "F" => "false",
+            other => other,
+        }),
+        ColumnKind::Scalar | ColumnKind::Time => match unescape(cell) {
+            Cow::Borrowed(text) => Value::Cell(text),
+            Cow::Owned(text) => Value::Text(text),
+        },
     }
 }
 
-/// Splits on a separator, with the fast single-character search when it is one character (it
-/// nearly always is: a tab, a comma).
+/// Splits on a separator, with a byte search when it is one ASCII character (it nearly always
+/// is: a tab, a comma).
 fn split_on<'t>(text: &'t str, separator: &str) -> Vec<&'t str> {
-    let mut chars = separator.chars();
-    match (chars.next(), chars.next()) {
-        (Some(single), None) => text.split(single).collect(),
-        _ => text.split(separator).collect(),
+    let &[byte] = separator.as_bytes() else {
+        return text.split(separator).collect();
+    };
+    let mut cells = Vec::with_capacity(32);
+    let mut start = 0;
+    for end in memchr::memchr_iter(byte, text.as_bytes()) {
+        cells.push(text.get(start..end).unwrap_or_default());
+        start = end + 1;
     }
+    cells.push(text.get(start..).unwrap_or_default());
+    cells
 }
 
 #[cfg(test)]
