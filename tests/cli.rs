@@ -195,3 +195,22 @@ fn technique_names_come_from_the_attack_bundle() {
         "Network Service Discovery"
     );
 }
+
+#[test]
+fn non_utf8_bytes_are_decoded_lossily_and_kept_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("auth.log");
+    std::fs::write(
+        &path,
+        b"Mar  3 10:00:01 gateway sshd[4100]: Failed password for j\xfcrgen from 198.51.100.9 port 2222 ssh2\n",
+    )
+    .unwrap();
+    let output = threatlens(&["events", "--year", "2024", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let event: Value =
+        serde_json::from_str(String::from_utf8_lossy(&output.stdout).trim()).unwrap();
+    assert_eq!(event["user"], "j\u{fffd}rgen");
+    assert_eq!(event["src_ip"], "198.51.100.9");
+    let raw = event["extra"]["raw"].as_str().unwrap();
+    assert!(raw.contains("for j\\xfcrgen from"), "{raw}");
+}

@@ -372,9 +372,15 @@ pub fn ingest_file_recycling(
     let mut batch = Vec::with_capacity(BATCH_EVENTS);
 
     for (number, text, raw) in &head {
+        // Replayed text is owned already; mark it lossy again where decoding replaced bytes.
+        let text = if text.as_bytes() == raw.as_slice() {
+            Cow::Borrowed(text.as_str())
+        } else {
+            Cow::Owned(text.clone())
+        };
         let line = Line {
             number: *number,
-            text: Cow::Borrowed(text),
+            text,
             raw,
         };
         feed(&mut *parser, &line, &mut batch, &mut report);
@@ -424,7 +430,26 @@ fn feed(
     let before = batch.len();
     let verdict = parser.parse_line(line, batch);
     let produced = batch.len() - before;
+    if produced > 0 && line.is_lossy() {
+        // The text parsers saw had replacement characters; keep the bytes as they were.
+        let raw = escape_invalid_utf8(line.raw);
+        for event in batch.iter_mut().skip(before) {
+            event.push_extra("raw", raw.as_str());
+        }
+    }
     report.count(line.number, verdict, produced);
+}
+
+/// The line with valid UTF-8 kept as it is and every invalid byte written as `\xNN`.
+fn escape_invalid_utf8(raw: &[u8]) -> String {
+    let mut escaped = String::with_capacity(raw.len() + 8);
+    for chunk in raw.utf8_chunks() {
+        escaped.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            escaped.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    escaped
 }
 
 fn flush_if_full(batch: &mut Vec<Event>, sink: &mut dyn FnMut(Vec<Event>) -> Vec<Event>) {
