@@ -15,6 +15,8 @@ pub mod sniff;
 pub mod sshd;
 pub mod suricata;
 pub mod syslog;
+#[cfg(test)]
+mod testing;
 pub mod time;
 pub mod web_access;
 pub mod zeek;

@@ -261,37 +261,15 @@ mod tests {
 
     use super::*;
     use crate::engine::event::EventFormat;
-    use crate::engine::ingest::time::YearResolver;
+    use crate::engine::ingest::testing::{context, feed_lines};
 
     fn parse_all(lines: &[&str]) -> (Vec<LineVerdict>, Vec<Event>) {
-        let mut parser = EveParser::new(ParseContext {
-            file: 0,
-            years: YearResolver::given(2024),
-            zone: jiff::tz::TimeZone::UTC,
-        });
-        let mut events = Vec::new();
-        let verdicts = lines
-            .iter()
-            .zip(1..)
-            .map(|(text, number)| {
-                let line = Line {
-                    number,
-                    text: Cow::Borrowed(text),
-                    raw: text.as_bytes(),
-                };
-                parser.parse_line(&line, &mut events)
-            })
-            .collect();
-        (verdicts, events)
+        feed_lines(&mut EveParser::new(context(2024)), lines)
     }
 
     #[test]
     fn an_object_left_open_at_the_end_is_reported() {
-        let mut parser = EveParser::new(ParseContext {
-            file: 0,
-            years: YearResolver::given(2024),
-            zone: jiff::tz::TimeZone::UTC,
-        });
+        let mut parser = EveParser::new(context(2024));
         let mut events = Vec::new();
         for (number, text) in [(1, "["), (2, "  {"), (3, r#"    "event_type": "alert","#)] {
             let line = Line {

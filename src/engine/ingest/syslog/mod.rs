@@ -213,29 +213,10 @@ pub fn looks_like(line: &str) -> bool {
 mod tests {
     use super::*;
     use crate::engine::event::{Action, Outcome};
-    use crate::engine::ingest::time::YearResolver;
-    use jiff::tz::TimeZone;
-    use std::borrow::Cow;
+    use crate::engine::ingest::testing::{context, feed_lines};
 
     fn parse(lines: &[&str]) -> (Vec<Event>, Vec<LineVerdict>) {
-        let mut parser = SyslogParser::new(ParseContext {
-            file: 0,
-            years: YearResolver::given(2024),
-            zone: TimeZone::UTC,
-        });
-        let mut events = Vec::new();
-        let verdicts = lines
-            .iter()
-            .zip(1..)
-            .map(|(text, number)| {
-                let line = Line {
-                    number,
-                    text: Cow::Borrowed(text),
-                    raw: text.as_bytes(),
-                };
-                parser.parse_line(&line, &mut events)
-            })
-            .collect();
+        let (verdicts, events) = feed_lines(&mut SyslogParser::new(context(2024)), lines);
         (events, verdicts)
     }
 

@@ -135,28 +135,10 @@ fn split_on<'t>(text: &'t str, separator: &str) -> Vec<&'t str> {
 mod tests {
     use super::*;
     use crate::engine::event::{Action, EventFormat};
-    use crate::engine::ingest::time::YearResolver;
+    use crate::engine::ingest::testing::{context, feed_lines};
 
     fn parse_all(lines: &[&str]) -> (Vec<LineVerdict>, Vec<Event>) {
-        let mut parser = ZeekTsvParser::new(ParseContext {
-            file: 0,
-            years: YearResolver::given(2024),
-            zone: jiff::tz::TimeZone::UTC,
-        });
-        let mut events = Vec::new();
-        let verdicts = lines
-            .iter()
-            .zip(1..)
-            .map(|(text, number)| {
-                let line = Line {
-                    number,
-                    text: Cow::Borrowed(text),
-                    raw: text.as_bytes(),
-                };
-                parser.parse_line(&line, &mut events)
-            })
-            .collect();
-        (verdicts, events)
+        feed_lines(&mut ZeekTsvParser::new(context(2024)), lines)
     }
 
     const CONN_HEADER: [&str; 8] = [
