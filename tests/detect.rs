@@ -240,6 +240,107 @@ fn success_on_a_host_under_attack_from_another_source() {
     assert!(titled(&detections, SUCCESS_AFTER).is_empty());
 }
 
+/// More quiet groups than the detector follows at once: 60,000 sources fail once each, a
+/// second apart, so each one's 10-minute window has long passed when the next thousands come.
+/// A source that then fails 12 times must still be found, with all 12 failures counted.
+#[test]
+fn brute_force_is_found_after_many_quiet_sources() {
+    let mut events: Vec<Event> = (0..60_000u32)
+        .map(|n| {
+            let source = format!("10.{}.{}.{}", n >> 16, (n >> 8) & 0xff, n & 0xff);
+            ssh_login(
+                u64::from(n) + 1,
+                i64::from(n),
+                &source,
+                "root",
+                Outcome::Failure,
+            )
+        })
+        .collect();
+    events.extend((0..12).map(|n| {
+        let line = 60_001 + n as u64;
+        ssh_login(line, 60_000 + n, "198.51.100.99", "admin", Outcome::Failure)
+    }));
+
+    let detections = run(&bundled(), &events);
+
+    let brute = titled(&detections, BRUTE_FORCE);
+    assert_eq!(brute.len(), 1, "{brute:#?}");
+    assert_eq!(brute[0].src_ip.as_deref(), Some("198.51.100.99"));
+    assert_eq!(brute[0].count, 12);
+    assert_eq!(brute[0].evidence.first(), Some(&at(60_001)));
+}
+
+/// A correlation kind the detector does not count itself (`value_sum`) still runs on rsigma:
+/// three 400-byte uploads from one source within the hour sum to 1,200 bytes, past 1,000; two
+/// from another source sum to 800 and do not fire.
+#[test]
+fn correlations_left_to_rsigma_still_fire() {
+    let text = r#"
+title: Upload To Port 8443
+id: 0b7f2c7e-4a59-4f3e-9d54-0d7f00a1c001
+name: upload_8443
+status: test
+logsource:
+  product: zeek
+  service: conn
+detection:
+  selection:
+    dst_port: 8443
+  condition: selection
+level: informational
+---
+title: Many Bytes To Port 8443
+id: 0b7f2c7e-4a59-4f3e-9d54-0d7f00a1c002
+status: test
+correlation:
+  type: value_sum
+  rules:
+    - upload_8443
+  group-by:
+    - src_ip
+  timespan: 1h
+  condition:
+    field: bytes_out
+    gte: 1000
+level: medium
+"#;
+    let rules = match RuleSet::from_yaml("sum.yml", text) {
+        Ok(rules) => rules,
+        Err(error) => panic!("rule does not load: {error}"),
+    };
+    let mut events: Vec<Event> = (0..3)
+        .map(|n| {
+            conn(
+                n + 1,
+                n as i64 * 60_000,
+                "10.0.0.8",
+                "203.0.113.9",
+                8443,
+                400,
+            )
+        })
+        .collect();
+    events.extend((0..2).map(|n| {
+        conn(
+            n + 4,
+            n as i64 * 60_000,
+            "10.0.0.9",
+            "203.0.113.9",
+            8443,
+            400,
+        )
+    }));
+
+    let detections = run(&rules, &events);
+
+    let sums = titled(&detections, "Many Bytes To Port 8443");
+    assert_eq!(sums.len(), 1, "{detections:#?}");
+    assert_eq!(sums[0].src_ip.as_deref(), Some("10.0.0.8"));
+    assert_eq!(sums[0].count, 3);
+    assert_eq!(detail(sums[0], "correlation"), Some("aggregate"));
+}
+
 fn firewall_deny(line: u64, secs: i64, src: &str, dst: &str, port: u16) -> Event {
     let mut event = Event::new(at(line), EventFormat::Netfilter);
     event.time = Some(time_at(secs));
@@ -795,6 +896,17 @@ fn throughput() {
     }
 }
 
+/// This process's resident memory in KiB, from /proc (0 when unknown).
+fn resident_kib() -> i64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .unwrap_or(0)
+}
+
 /// CPU time this thread has run, from Linux's schedstat (wall time is noisy on a busy machine).
 fn thread_cpu_secs() -> f64 {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
@@ -1002,4 +1114,69 @@ fn corpus_rita_beacon_pair() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0.0);
     assert!((200.0..=350.0).contains(&interval), "interval {interval}");
+}
+
+/// Detection cost over real files, without parsing in the measurement: run with
+/// `DETECT_PERF_DIR=/some/logs cargo test --release --test detect detection_cost -- --ignored
+/// --nocapture`. Loads every file of the directory into memory, then times one detector over
+/// the events (file after file) and prints thread CPU seconds and the detections per title.
+#[test]
+#[ignore = "prints a measurement; run by hand in release mode"]
+fn detection_cost_on_directory() {
+    let Ok(dir) = std::env::var("DETECT_PERF_DIR") else {
+        println!("set DETECT_PERF_DIR to a directory of logs");
+        return;
+    };
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    paths.sort();
+    let options = threatlens::engine::ingest::IngestOptions {
+        year: Some(2022),
+        ..Default::default()
+    };
+    let mut events = Vec::new();
+    for (index, path) in paths.iter().enumerate() {
+        let file = u32::try_from(index).unwrap_or(u32::MAX);
+        threatlens::engine::ingest::ingest_file(path, file, &options, &mut |batch| {
+            events.extend(batch);
+        });
+    }
+
+    let rules = match std::env::var("DETECT_PERF_RULES") {
+        Ok(dir) => RuleSet::from_dir_only(Path::new(&dir)).unwrap_or_else(|_| bundled()),
+        Err(_) => bundled(),
+    };
+    let rss_before = resident_kib();
+    let cpu_before = thread_cpu_secs();
+    let mut detector = Detector::new(&rules);
+    for event in &events {
+        detector.observe(event);
+    }
+    let rss_grown = resident_kib() - rss_before;
+    let detections = detector.finish();
+    let cpu = thread_cpu_secs() - cpu_before;
+    println!(
+        "{} events: {cpu:.2} s of CPU, {:.0} events/s, {} detections, detector state {} MiB",
+        events.len(),
+        events.len() as f64 / cpu,
+        detections.len(),
+        rss_grown / 1024
+    );
+    let mut titles: Vec<(String, usize, u64)> = Vec::new();
+    for detection in &detections {
+        match titles
+            .iter_mut()
+            .find(|(title, _, _)| *title == detection.title)
+        {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.2 += detection.count;
+            }
+            None => titles.push((detection.title.clone(), 1, detection.count)),
+        }
+    }
+    for (title, found, count) in titles {
+        println!("  {found:>6} {title} ({count} events)");
+    }
 }

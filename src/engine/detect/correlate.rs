@@ -1,5 +1,9 @@
 //! Feeding rsigma's correlation engines only the events that can change their answer.
 //!
+//! Only the correlations [`super::counting`] does not count itself reach rsigma (value sums,
+//! averages, `lt` conditions, tumbling or session windows...); for the bundled rules that is
+//! none of them.
+//!
 //! Correlations are split into components: a correlation together with the correlations it
 //! chains to (a `temporal_ordered` over a brute-force correlation, say). Each component has its
 //! own rsigma [`CorrelationEngine`], so an event is handed only to the components that need it.
@@ -17,7 +21,7 @@
 //! `time / (timespan / 2)`), which keeps it firing while the source keeps up the rate the rule
 //! asks for, while a flood costs at most `threshold` feeds per half window.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rsigma_eval::{CorrelationConfig, CorrelationEngine, EvaluationResult};
 use rsigma_parser::CorrelationType;
@@ -32,7 +36,7 @@ const MAX_GROUP_ENTRIES: usize = 10_000;
 
 /// Remembered (correlation, group, value) feeds; the memory is forgotten when it grows past
 /// this, which only costs repeated feeds.
-const MAX_REMEMBERED_VALUES: usize = 1_000_000;
+const MAX_REMEMBERED_VALUES: usize = 200_000;
 
 struct Component {
     engine: CorrelationEngine,
@@ -57,8 +61,13 @@ struct Budget {
 }
 
 impl Correlator {
-    /// Builds one engine per component of `rules`' correlations.
-    pub fn new(rules: &RuleSet, rule_correlations: &[Vec<usize>]) -> Self {
+    /// Builds one engine per component of `rules`' correlations, loading the correlations
+    /// `handled_elsewhere` leaves to it.
+    pub fn new(
+        rules: &RuleSet,
+        rule_correlations: &[Vec<usize>],
+        handled_elsewhere: &dyn Fn(usize) -> bool,
+    ) -> Self {
         let component_of = components(rules);
         let count = component_of.iter().copied().max().map_or(0, |max| max + 1);
         let mut components: Vec<Component> = (0..count)
@@ -70,8 +79,19 @@ impl Correlator {
             })
             .collect();
 
-        add_rules(rules, rule_correlations, &component_of, &mut components);
+        let kept: Vec<Vec<usize>> = rule_correlations
+            .iter()
+            .map(|correlations| {
+                let mut kept = correlations.clone();
+                kept.retain(|&correlation| !handled_elsewhere(correlation));
+                kept
+            })
+            .collect();
+        add_rules(rules, &kept, &component_of, &mut components);
         for (slot, corr) in rules.correlations().iter().enumerate() {
+            if handled_elsewhere(slot) {
+                continue;
+            }
             let Some(component) = component_of.get(slot).and_then(|&c| components.get_mut(c))
             else {
                 continue;
@@ -114,8 +134,8 @@ impl Correlator {
             value_fields,
             refeed_secs,
             chained_budget,
-            last_fed: HashMap::new(),
-            spent: HashMap::new(),
+            last_fed: HashMap::default(),
+            spent: HashMap::default(),
         }
     }
 
@@ -236,7 +256,7 @@ fn budget(corr: &LoadedCorrelation) -> Budget {
 }
 
 /// Component number per correlation: correlations that refer to each other share one.
-fn components(rules: &RuleSet) -> Vec<usize> {
+pub fn components(rules: &RuleSet) -> Vec<usize> {
     let correlations = rules.correlations();
     let mut parent: Vec<usize> = (0..correlations.len()).collect();
 
@@ -254,7 +274,7 @@ fn components(rules: &RuleSet) -> Vec<usize> {
         }
     }
 
-    let mut numbers: HashMap<usize, usize> = HashMap::new();
+    let mut numbers: HashMap<usize, usize> = HashMap::default();
     (0..correlations.len())
         .map(|slot| {
             let next = numbers.len();

@@ -113,7 +113,6 @@ impl Detection {
     /// Folds one more event in, and forgets any key entity on which the events disagree, so
     /// the entities shown are the ones every folded event shares.
     pub fn fold_event(&mut self, event: &Event) {
-        self.add_event(event);
         if self.src_ip.is_some()
             && !same_endpoint(
                 self.src_ip.as_deref(),
@@ -132,6 +131,29 @@ impl Detection {
         {
             self.dst_ip = None;
         }
+        self.fold_rest(event);
+    }
+
+    /// [`Detection::fold_event`] for an event whose endpoint texts (address as text, else host
+    /// name: [`Event::src_text`]) the caller can give cheaply; they are asked for only while the
+    /// detection still keeps that endpoint, and save parsing the kept texts back.
+    pub fn fold_event_with_texts<'t>(
+        &mut self,
+        event: &Event,
+        src_text: impl FnOnce() -> Option<&'t str>,
+        dst_text: impl FnOnce() -> Option<&'t str>,
+    ) {
+        if self.src_ip.is_some() && self.src_ip.as_deref() != src_text() {
+            self.src_ip = None;
+        }
+        if self.dst_ip.is_some() && self.dst_ip.as_deref() != dst_text() {
+            self.dst_ip = None;
+        }
+        self.fold_rest(event);
+    }
+
+    fn fold_rest(&mut self, event: &Event) {
+        self.add_event(event);
         if self.dst_port.is_some() && self.dst_port != event.dst_port {
             self.dst_port = None;
         }
@@ -158,6 +180,18 @@ impl Detection {
 
     /// A detection seeded from its first event.
     pub fn from_event(rule_id: &str, title: &str, severity: Severity, event: &Event) -> Self {
+        let texts = (event.src_text(), event.dst_text());
+        Self::from_event_with_texts(rule_id, title, severity, event, texts)
+    }
+
+    /// [`Detection::from_event`] with the event's endpoint texts already at hand.
+    pub fn from_event_with_texts(
+        rule_id: &str,
+        title: &str,
+        severity: Severity,
+        event: &Event,
+        (src_text, dst_text): (Option<String>, Option<String>),
+    ) -> Self {
         let mut detection = Self {
             rule_id: rule_id.to_owned(),
             title: title.to_owned(),
@@ -167,8 +201,8 @@ impl Detection {
             first_seen: None,
             last_seen: None,
             count: 0,
-            src_ip: event.src_text(),
-            dst_ip: event.dst_text(),
+            src_ip: src_text,
+            dst_ip: dst_text,
             dst_port: event.dst_port,
             user: event.user.clone(),
             domain: event.domain.clone(),

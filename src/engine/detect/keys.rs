@@ -3,10 +3,13 @@
 //! Folding needs a key per match, and building a `Vec<String>` for every matching line costs
 //! more than matching it. Values are hashed as the text rsigma renders for group keys (strings
 //! as they are, integers in decimal), so a key hashed from an event equals the key hashed from
-//! the `group_key` pairs of a correlation result for the same group.
+//! the `group_key` pairs of a correlation result for the same group. The hasher is a fast
+//! non-cryptographic one: the inputs are log fields, and a 64-bit key of well-mixed words makes
+//! an accidental merge of two groups vanishingly rare.
 
-use std::collections::hash_map::DefaultHasher;
 use std::hash::Hasher;
+
+use rustc_hash::FxHasher;
 
 use rsigma_eval::{Event as _, EventValue, GroupByField};
 
@@ -15,7 +18,7 @@ use crate::engine::detect::fields::SigmaView;
 /// Builds a key from a sequence of optional texts.
 #[derive(Default)]
 pub struct KeyHasher {
-    hasher: DefaultHasher,
+    hasher: FxHasher,
 }
 
 impl KeyHasher {
@@ -65,6 +68,42 @@ pub fn fields_key<'a>(view: &SigmaView<'_>, fields: impl IntoIterator<Item = &'a
 /// The key of an event's values for a correlation's group-by fields, as seen from `refs`.
 pub fn group_key(view: &SigmaView<'_>, group_by: &[GroupByField], refs: &[&str]) -> u64 {
     fields_key(view, group_by.iter().map(|field| field.resolve(refs)))
+}
+
+/// The key of an event's values for a `value_count` correlation's fields; `None` when the
+/// event lacks one of them (such an event adds no value, as in rsigma).
+pub fn value_key(view: &SigmaView<'_>, fields: &[String]) -> Option<u64> {
+    let mut key = KeyHasher::default();
+    for field in fields {
+        let value = view.get_field(field)?;
+        if !matches!(
+            value,
+            EventValue::Str(_) | EventValue::Int(_) | EventValue::Float(_) | EventValue::Bool(_)
+        ) {
+            return None;
+        }
+        key.add_value(Some(&value));
+    }
+    Some(key.finish())
+}
+
+/// The key of the group a chained correlation (`parent_by`) gets from a child's firing: each
+/// parent field the child also groups by takes the event's value for it (resolved as the child
+/// resolves it for `refs`), the others are absent. Equals [`group_key`] of the parent for an
+/// event with the same values.
+pub fn chain_key(
+    view: &SigmaView<'_>,
+    child_by: &[GroupByField],
+    parent_by: &[GroupByField],
+    refs: &[&str],
+) -> u64 {
+    let mut key = KeyHasher::default();
+    for field in parent_by {
+        let shared = child_by.iter().find(|child| child.name() == field.name());
+        let value = shared.and_then(|child| view.get_field(child.resolve(refs)));
+        key.add_value(value.as_ref());
+    }
+    key.finish()
 }
 
 /// The key of a correlation result's `group_key` pairs.

@@ -8,7 +8,9 @@
 //! ```text
 //! RuleSet (assets/rules + --rules DIR) ─► Detector
 //!   Event ─► fields::SigmaView ─► rules of the event's log source ─► fold per rule and key
-//!                                   └► correlations (rsigma, event time) ─► fold per group
+//!                                   └► correlations (event time) ─► fold per group
+//!                                        counting: sliding windows, O(1) per event
+//!                                        correlate: rsigma, for the kinds counting leaves
 //!         ─► analytics of the event's format (bounded state per key)
 //!   finish() ─► detections, most severe first
 //! ```
@@ -36,6 +38,7 @@
 
 pub mod analytics;
 pub mod correlate;
+pub mod counting;
 pub mod detection;
 pub mod fields;
 pub mod keys;
@@ -44,6 +47,7 @@ pub mod matcher;
 pub mod meta;
 pub mod ruleset;
 pub mod sigma;
+pub mod window;
 
 pub use detection::{Detection, MAX_EVIDENCE, Severity};
 pub use ruleset::RuleSet;
