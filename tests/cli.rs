@@ -214,3 +214,55 @@ fn non_utf8_bytes_are_decoded_lossily_and_kept_raw() {
     let raw = event["extra"]["raw"].as_str().unwrap();
     assert!(raw.contains("for j\\xfcrgen from"), "{raw}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_back_up_the_tree_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(data("auth.log"), dir.path().join("auth.log")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("self")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("again")).unwrap();
+
+    let (document, output) = scan_json(&["--year", "2024", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let files = document["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "read once: {files:#?}");
+    assert_eq!(files[0]["events"], 3);
+}
+
+#[test]
+fn an_empty_file_is_read_with_a_warning_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("appfirewall.log");
+    std::fs::write(&path, b"").unwrap();
+    let (document, output) = scan_json(&[path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let file = &document["files"][0];
+    assert!(file["failure"].is_null());
+    let warning = file["warnings"][0].as_str().unwrap();
+    assert!(warning.contains("log show"), "macOS 12 hint: {warning}");
+}
+
+#[test]
+fn an_archive_damaged_before_its_first_line_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("auth.log.gz");
+    std::fs::write(&path, [0x1f, 0x8b, 0x08]).unwrap();
+    let (document, output) = scan_json(&[path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let failure = document["files"][0]["failure"].as_str().unwrap();
+    assert!(
+        failure.contains("damaged before its first line"),
+        "{failure}"
+    );
+}
+
+#[test]
+fn implausible_years_are_refused() {
+    let auth = data("auth.log");
+    for year in ["0", "-5", "32767"] {
+        let output = threatlens(&["scan", "--year", year, auth.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "--year {year}");
+        assert!(output.stdout.is_empty());
+    }
+}

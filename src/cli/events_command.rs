@@ -50,10 +50,7 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
 
     reports.append(&mut problems);
     super::scan_command::report_problems(&reports);
-    if reports
-        .iter()
-        .any(|r| r.failure.is_none() && r.format.is_some())
-    {
+    if reports.iter().any(|r| r.failure.is_none()) {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("error: no input could be read");

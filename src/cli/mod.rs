@@ -44,7 +44,7 @@ pub struct InputArgs {
 
     /// Year of the first line of logs whose dates have no year (default: from the file's
     /// modification time).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i16).range(1970..=9999))]
     pub year: Option<i16>,
 
     /// Time zone for timestamps written without one (IANA name, e.g. Europe/Berlin).

@@ -27,6 +27,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         ingest: args.input.ingest_options()?,
         workers: args.input.threads,
     };
+    // Open the output first: an unwritable path should fail before a long scan, not after.
+    let output_file = match &args.output {
+        Some(path) => {
+            Some(File::create(path).with_context(|| format!("cannot create {}", path.display()))?)
+        }
+        None => None,
+    };
     let (inputs, problems) = scan::collect_inputs(&args.input.paths);
     let total_bytes = inputs.iter().map(|input| input.size_bytes).sum();
 
@@ -36,7 +43,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     drop(display);
     outcome.files.extend(problems);
 
-    write_output(args, &outcome)?;
+    write_output(args, output_file, &outcome)?;
     let table_on_stdout = matches!(args.format, ScanFormat::Table) && args.output.is_none();
     if !table_on_stdout || !outcome.read_anything() {
         report_problems(&outcome.files);
@@ -50,13 +57,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn write_output(args: &ScanArgs, outcome: &scan::ScanOutcome) -> anyhow::Result<()> {
-    let (mut out, color): (Box<dyn Write>, bool) = match &args.output {
-        Some(path) => {
-            let file =
-                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            (Box::new(BufWriter::new(file)), false)
-        }
+fn write_output(
+    args: &ScanArgs,
+    output_file: Option<File>,
+    outcome: &scan::ScanOutcome,
+) -> anyhow::Result<()> {
+    let (mut out, color): (Box<dyn Write>, bool) = match output_file {
+        Some(file) => (Box::new(BufWriter::new(file)), false),
         None => {
             let stdout = std::io::stdout();
             let color = stdout.is_terminal();

@@ -6,6 +6,7 @@
 //! The detector only looks at each batch, so [`scan`] sends it back to the worker that made it,
 //! which frees the events on their own thread and reuses the vector for its next batch.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -29,67 +30,85 @@ pub struct Input {
 
 /// Expands files and folders (recursively, sorted, hidden entries skipped) into input files.
 ///
-/// Paths that do not exist or cannot be listed come back as failed [`FileReport`]s so they are
-/// reported by name alongside the files that were read.
+/// Inside folders, links to folders are not followed (a link back up the tree would loop), and
+/// a file reached twice (named twice, or through a link) is read once. Paths that do not exist
+/// or cannot be listed come back as failed [`FileReport`]s so they are reported by name
+/// alongside the files that were read.
 pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileReport>) {
-    let mut inputs = Vec::new();
-    let mut problems = Vec::new();
+    let mut walk = Walk::default();
     for path in paths {
-        collect_path(path, true, &mut inputs, &mut problems);
+        walk.visit(path, true);
     }
-    (inputs, problems)
+    (walk.inputs, walk.problems)
 }
 
-fn collect_path(
-    path: &Path,
-    named_by_user: bool,
-    inputs: &mut Vec<Input>,
-    problems: &mut Vec<FileReport>,
-) {
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(error) => {
-            problems.push(FileReport::failed(path, format!("cannot open: {error}")));
+#[derive(Default)]
+struct Walk {
+    inputs: Vec<Input>,
+    problems: Vec<FileReport>,
+    seen_files: HashSet<PathBuf>,
+}
+
+impl Walk {
+    fn visit(&mut self, path: &Path, named_by_user: bool) {
+        if !named_by_user
+            && std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
+            && path.is_dir()
+        {
+            tracing::debug!(path = %path.display(), "link to a folder not followed");
             return;
         }
-    };
-    if metadata.is_file() {
-        inputs.push(Input {
-            path: path.to_path_buf(),
-            size_bytes: metadata.len(),
-        });
-        return;
-    }
-    if !metadata.is_dir() {
-        if named_by_user {
-            problems.push(FileReport::failed(path, "not a regular file".into()));
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                let reason = format!("cannot open: {error}");
+                self.problems.push(FileReport::failed(path, reason));
+                return;
+            }
+        };
+        if metadata.is_file() {
+            let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            if self.seen_files.insert(canonical) {
+                self.inputs.push(Input {
+                    path: path.to_path_buf(),
+                    size_bytes: metadata.len(),
+                });
+            }
+            return;
         }
-        return;
+        if !metadata.is_dir() {
+            if named_by_user {
+                let reason = "not a regular file".to_owned();
+                self.problems.push(FileReport::failed(path, reason));
+            }
+            return;
+        }
+        self.visit_folder(path);
     }
 
-    let entries = match std::fs::read_dir(path) {
-        Ok(entries) => entries,
-        Err(error) => {
-            problems.push(FileReport::failed(
-                path,
-                format!("cannot list folder: {error}"),
-            ));
-            return;
+    fn visit_folder(&mut self, path: &Path) {
+        let entries = match std::fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(error) => {
+                let reason = format!("cannot list folder: {error}");
+                self.problems.push(FileReport::failed(path, reason));
+                return;
+            }
+        };
+        let mut children: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|child| {
+                !child
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.starts_with('.'))
+            })
+            .collect();
+        children.sort();
+        for child in children {
+            self.visit(&child, false);
         }
-    };
-    let mut children: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|child| {
-            !child
-                .file_name()
-                .and_then(|name| name.to_str())
-                .is_some_and(|name| name.starts_with('.'))
-        })
-        .collect();
-    children.sort();
-    for child in children {
-        collect_path(&child, false, inputs, problems);
     }
 }
 
@@ -126,10 +145,10 @@ pub struct ScanOutcome {
 
 impl ScanOutcome {
     /// True when at least one file was read as a log (possibly with no events).
+    ///
+    /// An empty file counts as read: it is reported with a warning, not as a failure.
     pub fn read_anything(&self) -> bool {
-        self.files
-            .iter()
-            .any(|file| file.failure.is_none() && file.format.is_some())
+        self.files.iter().any(|file| file.failure.is_none())
     }
 }
 

@@ -61,7 +61,7 @@ use sigma::SigmaStage;
 #[derive(Debug, thiserror::Error)]
 pub enum RuleError {
     /// A rule file could not be read.
-    #[error("cannot read rule file {path}: {source}")]
+    #[error("cannot read rules from {path}")]
     Io {
         /// The file.
         path: std::path::PathBuf,

@@ -346,6 +346,13 @@ pub fn ingest_file_recycling(
             let texts: Vec<&str> = head.iter().map(|(_, text, _)| text.as_str()).collect();
             match sniff::sniff_format(&texts) {
                 Some(format) => format,
+                None if head.is_empty() && reader.damage().is_some() => {
+                    let damage = reader.damage().unwrap_or_default();
+                    report.failure = Some(format!(
+                        "compressed stream is damaged before its first line: {damage}"
+                    ));
+                    return report;
+                }
                 None if texts.iter().all(|text| text.trim().is_empty()) => {
                     report.warnings.push(empty_file_message(path));
                     for (number, _, _) in &head {
@@ -400,7 +407,7 @@ pub fn ingest_file_recycling(
     }
 
     if let Some(damage) = reader.damage() {
-        tracing::warn!(path = %path.display(), "compressed stream is damaged; kept decoded lines");
+        tracing::debug!(path = %path.display(), "compressed stream is damaged; kept decoded lines");
         report.warnings.push(format!(
             "stream ended early after line {}: {damage}; kept what decoded",
             report.lines
@@ -471,7 +478,7 @@ fn year_resolver(path: &Path, options: &IngestOptions) -> YearResolver {
         .and_then(|time| jiff::Timestamp::try_from(time).ok())
         .unwrap_or_else(jiff::Timestamp::now);
     let civil = modified.to_zoned_datetime(options.zone.clone());
-    YearResolver::from_modified(civil.year(), civil.month())
+    YearResolver::from_modified(civil.year(), civil.month(), civil.day())
 }
 
 fn empty_file_message(path: &Path) -> String {

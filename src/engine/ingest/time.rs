@@ -39,8 +39,8 @@ pub struct YearResolver {
 enum YearStart {
     /// `--year N`: the first line is in year N.
     Given(i16),
-    /// The file's mtime as (year, month).
-    Modified(i16, i8),
+    /// The file's mtime as (year, month, day).
+    Modified(i16, i8, i8),
 }
 
 impl YearResolver {
@@ -52,29 +52,32 @@ impl YearResolver {
         }
     }
 
-    /// Starts from the file's modification time (year and month, in the scan's zone).
-    pub fn from_modified(year: i16, month: i8) -> Self {
+    /// Starts from the file's modification time (its civil date in the scan's zone).
+    pub fn from_modified(year: i16, month: i8, day: i8) -> Self {
         Self {
-            start: YearStart::Modified(year, month),
+            start: YearStart::Modified(year, month, day),
             current: None,
         }
     }
 
-    /// The year for a line dated in `month`, moving on past New Year when months go backwards.
-    pub fn year_for(&mut self, month: i8) -> i16 {
-        let mut year = self.walk(month);
-        if let YearStart::Modified(modified_year, modified_month) = self.start {
-            // Out-of-order lines can look like a New Year; a log is never written after it was
-            // last modified, so such a date stays in the modification year.
-            if (year, month) > (modified_year, modified_month) {
-                year = modified_year - i16::from(month > modified_month);
+    /// The year for a line dated `month`/`day`, moving on past New Year when months go
+    /// backwards.
+    pub fn year_for(&mut self, month: i8, day: i8) -> i16 {
+        let mut year = self.walk(month, day);
+        if let YearStart::Modified(modified_year, modified_month, modified_day) = self.start {
+            // A log is never written after it was last modified: a date past the mtime (out of
+            // order lines that look like a New Year, or a first line later in the calendar than
+            // the mtime) belongs to the year before.
+            let modified = (modified_year, modified_month, modified_day);
+            if (year, month, day) > modified {
+                year = modified_year - i16::from((month, day) > (modified_month, modified_day));
             }
         }
         self.current = Some((year, month));
         year
     }
 
-    fn walk(&self, month: i8) -> i16 {
+    fn walk(&self, month: i8, day: i8) -> i16 {
         match (self.current, self.start) {
             (Some((year, last_month)), _) if month < last_month => {
                 // A jump back of more than a few months is a new year; a one-month step back is
@@ -87,8 +90,8 @@ impl YearResolver {
             }
             (Some((year, _)), _) => year,
             (None, YearStart::Given(year)) => year,
-            (None, YearStart::Modified(year, modified_month)) => {
-                if month > modified_month {
+            (None, YearStart::Modified(year, modified_month, modified_day)) => {
+                if (month, day) > (modified_month, modified_day) {
                     year - 1
                 } else {
                     year
@@ -170,7 +173,7 @@ pub fn parse_bsd(
     let month = month_from_abbrev(month).ok_or_else(|| TimeError(format!("month {month:?}")))?;
     let day: i8 = day.parse().map_err(|_| TimeError(format!("day {day:?}")))?;
     let time = parse_clock(clock).ok_or_else(|| TimeError(format!("time {clock:?}")))?;
-    let year = years.year_for(month);
+    let year = years.year_for(month, day);
     civil_to_timestamp(zone, (year, month, day), time)
 }
 
@@ -264,20 +267,29 @@ mod tests {
     #[test]
     fn year_from_mtime_puts_later_months_in_the_year_before() {
         // File last written in January 2014; its December lines are from 2013.
-        let mut years = YearResolver::from_modified(2014, 1);
-        assert_eq!(years.year_for(12), 2013);
-        assert_eq!(years.year_for(1), 2014);
+        let mut years = YearResolver::from_modified(2014, 1, 5);
+        assert_eq!(years.year_for(12, 31), 2013);
+        assert_eq!(years.year_for(1, 1), 2014);
     }
 
     #[test]
     fn out_of_order_months_never_pass_the_modification_time() {
         // Modified in March 2024: a jump back from November to February is not a New Year
         // that would put February in 2025, after the file was written.
-        let mut years = YearResolver::from_modified(2024, 3);
-        assert_eq!(years.year_for(11), 2023);
-        assert_eq!(years.year_for(2), 2024);
-        assert_eq!(years.year_for(12), 2023);
-        assert_eq!(years.year_for(1), 2024);
+        let mut years = YearResolver::from_modified(2024, 3, 15);
+        assert_eq!(years.year_for(11, 2), 2023);
+        assert_eq!(years.year_for(2, 1), 2024);
+        assert_eq!(years.year_for(12, 24), 2023);
+        assert_eq!(years.year_for(1, 9), 2024);
+    }
+
+    #[test]
+    fn a_day_after_the_modification_date_is_last_year() {
+        // Modified on 3 December 2026: a line dated 10 December is from 2025.
+        let mut years = YearResolver::from_modified(2026, 12, 3);
+        assert_eq!(years.year_for(12, 10), 2025);
+        let mut years = YearResolver::from_modified(2026, 12, 3);
+        assert_eq!(years.year_for(12, 3), 2026);
     }
 
     #[test]

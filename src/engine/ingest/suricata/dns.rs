@@ -40,6 +40,23 @@ pub(super) fn fill_dns(dns: &Map<String, Json>, event: &mut Event) {
     if !answers.is_empty() {
         event.push_extra("dns.answers", answers.join(","));
     }
+
+    // Suricata writes a response from the server's side (src = resolver); our events keep the
+    // client as src for queries and answers alike, so the two line up by source.
+    let is_response = dns
+        .get("type")
+        .and_then(Json::as_str)
+        .is_some_and(|kind| matches!(kind, "answer" | "response"));
+    if is_response {
+        swap_endpoints(event);
+    }
+}
+
+fn swap_endpoints(event: &mut Event) {
+    std::mem::swap(&mut event.src_ip, &mut event.dst_ip);
+    std::mem::swap(&mut event.src_host, &mut event.dst_host);
+    std::mem::swap(&mut event.src_port, &mut event.dst_port);
+    std::mem::swap(&mut event.bytes_out, &mut event.bytes_in);
 }
 
 /// Record data from `rdata` (v1), `answers[]` (v2, v3) or, when those are absent, `grouped{}`.
@@ -95,6 +112,25 @@ mod tests {
         assert_eq!(event.extra("dns.type"), Some("answer"));
         assert_eq!(event.extra("dns.rrtype"), Some("A"));
         assert_eq!(event.extra("dns.answers"), Some("172.217.13.110"));
+    }
+
+    #[test]
+    fn answers_keep_the_client_as_source() {
+        let value: Json = serde_json::from_str(
+            r#"{"type":"answer","rrname":"example.org","rrtype":"A","rdata":"192.0.2.7"}"#,
+        )
+        .unwrap();
+        let mut event = Event::new(Location { file: 0, line: 1 }, EventFormat::SuricataDns);
+        // As Suricata writes an answer: from the resolver's port 53 to the client.
+        event.src_ip = "192.168.86.1".parse().ok();
+        event.src_port = Some(53);
+        event.dst_ip = "192.168.86.85".parse().ok();
+        event.dst_port = Some(39464);
+        fill_dns(value.as_object().unwrap(), &mut event);
+        assert_eq!(event.src_ip, "192.168.86.85".parse().ok());
+        assert_eq!(event.src_port, Some(39464));
+        assert_eq!(event.dst_ip, "192.168.86.1".parse().ok());
+        assert_eq!(event.dst_port, Some(53));
     }
 
     #[test]

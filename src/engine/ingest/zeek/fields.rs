@@ -56,7 +56,10 @@ pub(super) fn build_event(
         .map(|p| p.to_ascii_lowercase());
     match log {
         LogType::Conn => fill.conn(&mut event),
-        LogType::Dns => event.domain = fill.record.take_string("query"),
+        LogType::Dns => {
+            event.action = Some(Action::Query);
+            event.domain = fill.record.take_string("query");
+        }
         LogType::Http => fill.http(&mut event),
         LogType::Ssl => event.domain = fill.record.take_string("server_name"),
         LogType::Ssh => fill.ssh(&mut event),

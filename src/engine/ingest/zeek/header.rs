@@ -118,9 +118,13 @@ impl Header {
     fn set_fields(&mut self, value: &str) {
         let columns = value
             .split(self.separator.as_str())
-            .map(|name| Column {
-                name: unescape(name).into_owned(),
-                kind: ColumnKind::Scalar,
+            .map(|name| {
+                let name = unescape(name);
+                Column {
+                    name: super::dotted_field_name(&name)
+                        .map_or_else(|| name.clone().into_owned(), Cow::into_owned),
+                    kind: ColumnKind::Scalar,
+                }
             })
             .collect();
         self.columns = Some(columns);

@@ -119,13 +119,8 @@ fn json_text(value: Json) -> String {
 
 /// Field names in Zeek's dotted form: `id_orig_h` and `id/orig_h` become `id.orig_h`.
 fn canonical_name(key: String) -> Cow<'static, str> {
-    if let Some(rest) = key.strip_prefix("id_").or_else(|| key.strip_prefix("id/")) {
-        return Cow::Owned(format!("id.{rest}"));
-    }
-    if key.contains('/') {
-        return Cow::Owned(key.replace('/', "."));
-    }
-    Cow::Owned(key)
+    let dotted = super::dotted_field_name(&key).map(Cow::into_owned);
+    Cow::Owned(dotted.unwrap_or(key))
 }
 
 #[cfg(test)]

@@ -173,3 +173,16 @@ impl<'a> Record<'a> {
         extra
     }
 }
+
+/// A field name in Zeek's dotted form when it was written with another scope separator:
+/// `id_orig_h` and `id/orig_h` (RockNSM and other deployments) become `id.orig_h`.
+fn dotted_field_name(name: &str) -> Option<Cow<'_, str>> {
+    if let Some(rest) = name
+        .strip_prefix("id_")
+        .or_else(|| name.strip_prefix("id/"))
+    {
+        return Some(Cow::Owned(format!("id.{rest}")));
+    }
+    name.contains('/')
+        .then(|| Cow::Owned(name.replace('/', ".")))
+}

@@ -153,6 +153,23 @@ mod tests {
     ];
 
     #[test]
+    fn underscore_scope_separator_reads_as_dotted_names() {
+        let (verdicts, events) = parse_all(&[
+            "#separator \\x09",
+            "#path\tconn",
+            "#fields\tts\tuid\tid_orig_h\tid_orig_p\tid_resp_h\tid_resp_p\tproto",
+            "#types\ttime\tstring\taddr\tport\taddr\tport\tenum",
+            "1521835139.672014\tC1\t10.0.0.5\t51000\t198.51.100.7\t443\ttcp",
+        ]);
+        assert_eq!(verdicts.last(), Some(&LineVerdict::Parsed));
+        let event = &events[0];
+        assert_eq!(event.src_ip, "10.0.0.5".parse().ok());
+        assert_eq!(event.src_port, Some(51000));
+        assert_eq!(event.dst_ip, "198.51.100.7".parse().ok());
+        assert_eq!(event.dst_port, Some(443));
+    }
+
+    #[test]
     fn conn_row_with_node_name_unset_and_empty() {
         let mut lines = CONN_HEADER.to_vec();
         lines.push("worker-1\t1713484802.146761\tCw7T\t80.67.208.99\t52598\t64.225.56.201\t445\ttcp\t-\t-\t0\tT\t(empty)");
