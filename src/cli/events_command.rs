@@ -35,6 +35,11 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
                 .get(event.location.file as usize)
                 .map_or("", String::as_str);
             if let Err(error) = write_event(event, path, &mut out) {
+                if error.kind() == std::io::ErrorKind::BrokenPipe {
+                    // The reader is gone (`| head`): nobody wants the rest, so stop reading now
+                    // instead of parsing every remaining file for nothing.
+                    std::process::exit(0);
+                }
                 write_error = Some(error);
                 return;
             }
