@@ -60,6 +60,11 @@ impl SshdParser {
             messages::read(body, known.as_ref())
         };
         match reading {
+            // A login result whose peer part does not read (a port past 65535, a cut line) is
+            // an error to report, not noise to skip.
+            None if is_login_result(body) => {
+                LineVerdict::Error("sshd login line whose peer could not be read".into())
+            }
             None => LineVerdict::Skipped("other sshd message".into()),
             Some(Reading::Notice(peer)) => {
                 if let (Some(key), Some(peer)) = (key, peer) {
@@ -242,3 +247,10 @@ fn strip_dropbear_stamp(text: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests;
+
+/// True for the wordings that record a login attempt's result.
+fn is_login_result(body: &str) -> bool {
+    ["Failed ", "Accepted ", "Invalid user ", "Illegal user "]
+        .iter()
+        .any(|prefix| body.starts_with(prefix))
+}

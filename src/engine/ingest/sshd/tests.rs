@@ -293,3 +293,18 @@ fn prefixes_and_repeats_are_unwrapped() {
             .is_none()
     );
 }
+
+#[test]
+fn a_login_line_whose_peer_does_not_read_is_an_error() {
+    let mut parser = SshdParser::default();
+    let mut out = Vec::new();
+    let event = Event::new(Location { file: 0, line: 1 }, EventFormat::Sshd);
+    let verdict = parser.parse(
+        "Failed password for root from 192.0.2.1 port 99999 ssh2",
+        ("h", Some("7")),
+        event,
+        &mut out,
+    );
+    assert!(matches!(verdict, LineVerdict::Error(_)), "{verdict:?}");
+    assert!(out.is_empty());
+}
