@@ -8,9 +8,10 @@
 //! chains to (a `temporal_ordered` over a brute-force correlation, say). Each component has its
 //! own rsigma [`CorrelationEngine`], so an event is handed only to the components that need it.
 //!
-//! A correlation only has to fire once per group: after that its detection is emitted and the
-//! [`super::sigma`] stage folds every later match itself. So an event is not fed to a
-//! correlation whose group has fired already, and, for `value_count`, not when the same value
+//! A correlation only has to fire once per group: after that the [`super::sigma`] stage folds
+//! the group's later matches itself while they keep arriving within the window, and feeds
+//! rsigma again only after a longer gap. So an event is not fed to a correlation whose group
+//! is in that state, and, for `value_count`, not when the same value
 //! was fed for the group within the last quarter of the window (a repeat cannot raise the
 //! distinct count). Without this, rsigma recounts a group's window on every event, which is
 //! quadratic in a flood from one source.

@@ -10,8 +10,10 @@
 //! or tumbling windows, temporal condition expressions) stay on rsigma (see
 //! [`super::correlate`]); correlations that chain to each other always land on the same side.
 //!
-//! Memory: a group that has not fired holds fewer window entries than its threshold; a group
-//! that fired is dropped unless another correlation chains to it. Windows whose newest entry
+//! A group keeps being counted after it fired, so the detection stage can tell which later
+//! events still fall in a window where the condition holds (see [`super::sigma`]).
+//!
+//! Memory: a window holds at most [`super::window::MAX_WINDOW_ENTRIES`] entries. Windows whose newest entry
 //! left the window are swept out when the map grows, so memory follows the groups active within
 //! a window, not the length of the input. "Left the window" is judged against the newest time
 //! of the file the group's last event came from: files read side by side can be years apart,
@@ -148,6 +150,19 @@ impl WindowCounter {
         self.counted.get(correlation).is_some_and(Option::is_some)
     }
 
+    /// Whether a match of reference `index` that does not make the condition hold on arrival
+    /// can still become evidence. Not for the last rule of a `temporal_ordered` correlation:
+    /// its hit completes the sequence or never will (short of an earlier rule's hit arriving
+    /// later with an earlier time, as files read one after another can do).
+    pub fn may_hold_later(&self, correlation: usize, index: usize) -> bool {
+        match self.counted.get(correlation) {
+            Some(Some(counted)) if counted.kind == Kind::TemporalOrdered => {
+                index + 1 < counted.refs
+            }
+            _ => true,
+        }
+    }
+
     /// The correlations that chain to `correlation`, each with the position of `correlation`
     /// among its references.
     pub fn parents(&self, correlation: usize) -> &[(usize, usize)] {
@@ -199,11 +214,6 @@ impl WindowCounter {
             self.sweep();
         }
         holds
-    }
-
-    /// Drops a group's window (its correlation fired and nothing chains to it).
-    pub fn forget(&mut self, correlation: usize, group: u64) {
-        self.windows.remove(&(correlation, group));
     }
 
     /// Drops the windows whose newest entry is older than their correlation's window.

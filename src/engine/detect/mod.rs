@@ -47,6 +47,7 @@ pub mod matcher;
 pub mod meta;
 pub mod ruleset;
 pub mod sigma;
+pub mod waiting;
 pub mod window;
 
 pub use detection::{Detection, MAX_EVIDENCE, Severity};

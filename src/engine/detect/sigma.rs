@@ -7,17 +7,23 @@
 //! refer to is folded into each correlation's pending detection for its group, and counted with
 //! the event's own time in the group's sliding window (see [`super::counting`]; the kinds of
 //! correlation not counted there go to rsigma's correlation engines, see
-//! [`super::correlate`]). A correlation fires again on every event past its threshold; we only
-//! mark the group's detection as fired, so a source that failed 2,620 logins is one detection
-//! with count 2,620. Its count covers every match of the group in the scan, before and after
-//! the threshold was crossed.
+//! [`super::correlate`]).
 //!
-//! Memory follows the groups, not the events: a group that has not fired keeps a small
-//! detection (no rule texts, fewer evidence references than its threshold in most cases), and
-//! when [`MAX_PENDING_GROUPS`] is reached the groups that never fired and saw nothing within
-//! their window are dropped. Such a group that comes back starts counting afresh, so a
-//! detection's count can then miss matches from before a long quiet spell.
+//! A group's detection holds only the matches that were inside a firing window: when the
+//! condition starts to hold, the matches still within the window are folded in; while it keeps
+//! holding, every further match is folded as it comes; a match that arrives while it does not
+//! hold waits, and is folded only if the condition holds again before the match leaves the
+//! window. Repeated firings of one group extend its one detection. Matches of the group that
+//! fall in no firing window (an admin's daily logins hours before a brute force) are not
+//! evidence. For correlations left to rsigma, which is not asked again once a group fired,
+//! "keeps holding" is judged as "arrives within the window after the last folded match".
+//!
+//! Memory follows the groups, not the events: a group keeps its waiting matches only while
+//! they are within its window, and at most `MAX_WAITING` of them or its threshold (an
+//! `event_count` group never has more than its threshold waiting). When [`MAX_PENDING_GROUPS`] is reached, the groups that never fired and
+//! saw nothing within their window are dropped.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rsigma_eval::{CompiledRule, DetectionBody, EvaluationResult, ResultBody, RuleHeader};
@@ -33,6 +39,8 @@ use crate::engine::detect::keys::{chain_key, fields_key, group_key, pairs_key, v
 use crate::engine::detect::matcher::RuleMatcher;
 use crate::engine::detect::meta::RuleMeta;
 use crate::engine::detect::ruleset::LoadedCorrelation;
+use crate::engine::detect::waiting::WaitingMatch;
+use crate::engine::detect::window::MAX_WINDOW_ENTRIES;
 use crate::engine::event::Event;
 
 /// Correlation groups followed at once; when reached, groups that never fired and are quiet
@@ -40,32 +48,98 @@ use crate::engine::event::Event;
 /// counted and skipped until it does.
 pub const MAX_PENDING_GROUPS: usize = 50_000;
 
+/// Matches a group keeps waiting for its condition to hold, unless its threshold is higher
+/// (an `event_count` group never waits for more than its threshold); past this the oldest are
+/// dropped, so a `value_count` group flooded with repeats of too few values can under-count.
+const MAX_WAITING: usize = 64;
+
 /// Distinct values remembered per group for a `value_count` correlation's detail.
 const MAX_DISTINCT_VALUES: usize = 10_000;
 
 /// Chained correlations followed at most this deep (as in rsigma).
 const MAX_CHAIN_DEPTH: usize = 10;
 
-/// A correlation group's detection, emitted once the correlation has fired. Rule texts and
-/// tags are filled in at the end, so a group that never fires costs little.
+/// A correlation group: its detection once the correlation has fired, and the matches waiting
+/// in its window for the condition to hold. Rule texts and tags are filled in at the end.
 struct Pending {
-    detection: Detection,
-    fired: bool,
+    detection: Option<Detection>,
+    waiting: VecDeque<WaitingMatch>,
     last_file: u32,
+    newest: i64,
+    holds_until: i64,
     distinct: FxHashSet<u64>,
 }
 
 impl Pending {
-    fn new(event: &Event, view: &SigmaView<'_>, corr: &LoadedCorrelation) -> Self {
-        let texts = endpoint_texts(view);
-        let mut detection =
-            Detection::from_event_with_texts("", "", corr.meta.severity, event, texts);
-        detection.techniques = event.techniques.clone();
+    fn new(file: u32) -> Self {
         Self {
-            detection,
-            fired: false,
-            last_file: event.location.file,
+            detection: None,
+            waiting: VecDeque::new(),
+            last_file: file,
+            newest: i64::MIN,
+            holds_until: i64::MIN,
             distinct: FxHashSet::default(),
+        }
+    }
+
+    fn fired(&self) -> bool {
+        self.detection.is_some()
+    }
+
+    /// Drops the waiting matches older than `cutoff`, oldest first (matches wait in arrival
+    /// order; one arriving out of time order leaves with its neighbours).
+    fn evict(&mut self, cutoff: i64) {
+        while self
+            .waiting
+            .front()
+            .is_some_and(|waiting| waiting.time_secs < cutoff)
+        {
+            self.waiting.pop_front();
+        }
+    }
+
+    /// Keeps a match until the condition holds or it leaves the window.
+    fn wait(&mut self, time: i64, view: &SigmaView<'_>, corr: &LoadedCorrelation) {
+        let value = distinct_key(view, corr);
+        self.waiting
+            .push_back(WaitingMatch::new(view.event(), time, value));
+        while self.waiting.len() > waiting_room(corr) {
+            self.waiting.pop_front();
+        }
+    }
+
+    /// Folds every waiting match from `cutoff` on into the detection (the condition holds).
+    fn release(&mut self, cutoff: i64, corr: &LoadedCorrelation) {
+        while let Some(waiting) = self.waiting.pop_front() {
+            if waiting.time_secs >= cutoff {
+                let value = waiting.value;
+                let event = waiting.into_event();
+                self.fold(&SigmaView::new(&event), corr, value);
+            }
+        }
+    }
+
+    /// Folds one match (with its `value_count` value key) into the detection, starting it if
+    /// needed.
+    fn fold(&mut self, view: &SigmaView<'_>, corr: &LoadedCorrelation, value: Option<u64>) {
+        let event = view.event();
+        match &mut self.detection {
+            Some(detection) => {
+                let texts = (|| view.src_text(), || view.dst_text());
+                detection.fold_event_with_texts(event, texts.0, texts.1);
+            }
+            None => {
+                let texts = endpoint_texts(view);
+                let mut detection =
+                    Detection::from_event_with_texts("", "", corr.meta.severity, event, texts);
+                detection.techniques = event.techniques.clone();
+                self.detection = Some(detection);
+            }
+        }
+        if let Some(value) = value
+            && self.distinct.len() < MAX_DISTINCT_VALUES
+        {
+            self.distinct.insert(value);
         }
     }
 }
@@ -203,13 +277,10 @@ impl SigmaStage {
 
         let correlations = self.rules.correlations();
         for ((slot, _), pending) in self.pending {
-            if !pending.fired {
-                continue;
-            }
-            let Some(corr) = correlations.get(slot) else {
+            let (Some(mut detection), Some(corr)) = (pending.detection, correlations.get(slot))
+            else {
                 continue;
             };
-            let mut detection = pending.detection;
             label(&mut detection, &corr.meta);
             add_correlation_details(&mut detection, corr, &pending.distinct);
             out.push(detection);
@@ -259,17 +330,18 @@ impl SigmaStage {
         if let Some(name) = rule.sigma.name.as_deref() {
             refs[1] = name;
         }
-        let group = group_key(view, &corr.compiled.group_by, &refs);
-        if let Some(time) = time_secs {
-            self.newest.advance(view.event().location.file, time);
-        }
-
-        let fired = self.fold_into_group(correlation, group, corr, view);
-
         let Some(time_secs) = time_secs else {
             self.untimed_events += 1;
             return false;
         };
+        let group = group_key(view, &corr.compiled.group_by, &refs);
+        let file = view.event().location.file;
+        self.newest.advance(file, time_secs);
+        if !self.follow(correlation, group, file, time_secs) {
+            self.skipped_groups += 1;
+            return false;
+        }
+
         if self.counter.counts(correlation) {
             let index = self
                 .rule_ref_index
@@ -277,13 +349,26 @@ impl SigmaStage {
                 .and_then(|positions| positions.get(nth))
                 .copied()
                 .unwrap_or(0);
-            self.count(correlation, group, index, view, &refs, time_secs, fired);
+            let holds = self.count(correlation, group, index, view, &refs, time_secs);
+            if holds || self.counter.may_hold_later(correlation, index) {
+                self.place(correlation, group, view, time_secs, holds);
+            }
             return false;
         }
 
+        // rsigma is not asked again while a fired group keeps matching within its window.
+        let timespan = timespan_of(corr);
+        let holding = self
+            .pending
+            .get(&(correlation, group))
+            .is_some_and(|pending| pending.fired() && time_secs <= pending.holds_until);
+        self.place(correlation, group, view, time_secs, holding);
+        if holding && let Some(pending) = self.pending.get_mut(&(correlation, group)) {
+            pending.holds_until = time_secs.saturating_add(timespan);
+        }
         let needed = self
             .correlator
-            .needs_event(correlation, group, fired, view, time_secs);
+            .needs_event(correlation, group, holding, view, time_secs);
         if needed
             && let Some(component) = self.correlator.component_of(correlation)
             && let Some(flag) = self.feed_components.get_mut(component)
@@ -293,43 +378,45 @@ impl SigmaStage {
         needed
     }
 
-    /// Folds the event into the group's pending detection; returns whether the group fired.
-    fn fold_into_group(
+    /// Makes sure the group is followed (returns false when there is no room for it) and notes
+    /// the file and time of its newest match.
+    fn follow(&mut self, correlation: usize, group: u64, file: u32, time: i64) -> bool {
+        if !self.pending.contains_key(&(correlation, group)) && !self.make_room() {
+            return false;
+        }
+        let pending = self
+            .pending
+            .entry((correlation, group))
+            .or_insert_with(|| Pending::new(file));
+        pending.last_file = file;
+        pending.newest = pending.newest.max(time);
+        true
+    }
+
+    /// Folds a match into the group's detection when the condition `holds` (with the matches
+    /// still waiting within the window), or keeps it waiting.
+    fn place(
         &mut self,
         correlation: usize,
         group: u64,
-        corr: &LoadedCorrelation,
         view: &SigmaView<'_>,
-    ) -> bool {
-        let entry = (correlation, group);
-        let pending = match self.pending.get_mut(&entry) {
-            Some(pending) => {
-                let event = view.event();
-                let texts = (|| view.src_text(), || view.dst_text());
-                pending
-                    .detection
-                    .fold_event_with_texts(event, texts.0, texts.1);
-                pending.last_file = event.location.file;
-                pending
-            }
-            None => {
-                if !self.make_room() {
-                    self.skipped_groups += 1;
-                    return false;
-                }
-                self.pending
-                    .entry(entry)
-                    .or_insert_with(|| Pending::new(view.event(), view, corr))
-            }
+        time: i64,
+        holds: bool,
+    ) {
+        let Some(corr) = self.rules.correlations().get(correlation) else {
+            return;
         };
-        if let Some(fields) = &corr.compiled.condition.field
-            && pending.distinct.len() < MAX_DISTINCT_VALUES
-        {
-            pending
-                .distinct
-                .insert(fields_key(view, fields.iter().map(String::as_str)));
+        let Some(pending) = self.pending.get_mut(&(correlation, group)) else {
+            return;
+        };
+        let cutoff = time.saturating_sub(timespan_of(corr));
+        pending.evict(cutoff);
+        if holds {
+            pending.release(cutoff, corr);
+            pending.fold(view, corr, distinct_key(view, corr));
+        } else {
+            pending.wait(time, view, corr);
         }
-        pending.fired
     }
 
     /// Whether a new group may be followed, forgetting quiet unfired groups when full.
@@ -343,7 +430,7 @@ impl SigmaStage {
         let before = self.pending.len();
         let (rules, newest) = (&self.rules, &self.newest);
         self.pending.retain(|(correlation, _), pending| {
-            if pending.fired {
+            if pending.fired() {
                 return true;
             }
             let timespan = rules
@@ -351,8 +438,7 @@ impl SigmaStage {
                 .get(*correlation)
                 .map_or(0, |corr| corr.compiled.timespan_secs);
             let timespan = i64::try_from(timespan).unwrap_or(i64::MAX);
-            let last = pending.detection.last_seen.map(|time| time.as_second());
-            last.is_some_and(|last| !newest.expired(pending.last_file, last, timespan))
+            !newest.expired(pending.last_file, pending.newest, timespan)
         });
         self.dropped_groups += (before - self.pending.len()) as u64;
         // Sweep again only once a tenth of the room has been taken since.
@@ -360,9 +446,8 @@ impl SigmaStage {
         self.pending.len() < MAX_PENDING_GROUPS
     }
 
-    /// Counts a match in the group's window; when the condition holds, marks the group fired
-    /// and passes the firing on to the correlations that chain to this one.
-    #[allow(clippy::too_many_arguments)]
+    /// Counts a match in the group's window; when the condition holds, passes the firing on
+    /// to the correlations that chain to this one. Returns whether the condition holds.
     fn count(
         &mut self,
         correlation: usize,
@@ -371,12 +456,7 @@ impl SigmaStage {
         view: &SigmaView<'_>,
         refs: &[&str],
         time_secs: i64,
-        fired: bool,
-    ) {
-        let chained = !self.counter.parents(correlation).is_empty();
-        if fired && !chained {
-            return;
-        }
+    ) -> bool {
         let value = self
             .rules
             .correlations()
@@ -385,14 +465,12 @@ impl SigmaStage {
             .and_then(|fields| value_key(view, fields));
         let at = (view.event().location.file, time_secs);
         if !self.counter.add(correlation, group, index, value, at) {
-            return;
+            return false;
         }
-        self.fire(correlation, group, view);
-        if chained {
+        if !self.counter.parents(correlation).is_empty() {
             self.chain(correlation, view, refs, time_secs, 1);
-        } else {
-            self.counter.forget(correlation, group);
         }
+        true
     }
 
     /// Passes a firing of `child` on to the correlations that refer to it.
@@ -422,34 +500,39 @@ impl SigmaStage {
                 &parent_corr.compiled.group_by,
                 refs,
             );
-            let chained = !self.counter.parents(parent).is_empty();
-            let fired = self.pending.get(&(parent, group)).is_some_and(|p| p.fired);
-            if fired && !chained {
-                continue;
-            }
             let at = (view.event().location.file, time_secs);
             if !self.counter.add(parent, group, index, None, at) {
                 continue;
             }
-            self.fire(parent, group, view);
-            if chained {
+            self.fire(parent, group, view, time_secs);
+            if !self.counter.parents(parent).is_empty() {
                 self.chain(parent, view, refs, time_secs, depth + 1);
-            } else {
-                self.counter.forget(parent, group);
             }
         }
     }
 
-    /// Marks a group's detection fired, seeding it from the event if it was not followed.
-    fn fire(&mut self, correlation: usize, group: u64, view: &SigmaView<'_>) {
+    /// The group's condition holds at `time` through a chained correlation or rsigma: folds the
+    /// matches waiting within the window, or, when none wait, the event that made it hold.
+    fn fire(&mut self, correlation: usize, group: u64, view: &SigmaView<'_>, time: i64) {
         let Some(corr) = self.rules.correlations().get(correlation) else {
             return;
         };
+        let file = view.event().location.file;
         let pending = self
             .pending
             .entry((correlation, group))
-            .or_insert_with(|| Pending::new(view.event(), view, corr));
-        pending.fired = true;
+            .or_insert_with(|| Pending::new(file));
+        let timespan = timespan_of(corr);
+        let cutoff = time.saturating_sub(timespan);
+        pending.evict(cutoff);
+        pending.holds_until = time.saturating_add(timespan);
+        if pending.waiting.is_empty() {
+            if !pending.fired() {
+                pending.fold(view, corr, distinct_key(view, corr));
+            }
+        } else {
+            pending.release(cutoff, corr);
+        }
     }
 
     fn correlate(&mut self, view: &SigmaView<'_>, matched: &[usize], time_secs: i64) {
@@ -461,7 +544,7 @@ impl SigmaStage {
             let matches = self.matches_for(component, matched);
             let fired = self.correlator.feed(component, view, matches, time_secs);
             for result in &fired {
-                self.mark_fired(result, view);
+                self.mark_fired(result, view, time_secs);
             }
         }
     }
@@ -480,7 +563,7 @@ impl SigmaStage {
             .collect()
     }
 
-    fn mark_fired(&mut self, result: &EvaluationResult, view: &SigmaView<'_>) {
+    fn mark_fired(&mut self, result: &EvaluationResult, view: &SigmaView<'_>, time: i64) {
         let Some(body) = result.as_correlation() else {
             return;
         };
@@ -496,11 +579,7 @@ impl SigmaStage {
             return;
         };
         let key = pairs_key(&body.group_key, &corr.compiled.group_by);
-        let pending = self
-            .pending
-            .entry((slot, key))
-            .or_insert_with(|| Pending::new(view.event(), view, corr));
-        pending.fired = true;
+        self.fire(slot, key, view, time);
     }
 }
 
@@ -546,8 +625,8 @@ fn label(detection: &mut Detection, meta: &RuleMeta) {
     detection.tactics.clone_from(&meta.tactics);
 }
 
-/// The correlation's kind and window, and for `value_count` the distinct values seen over all
-/// the group's matches (not only those in one window).
+/// The correlation's kind and window, and for `value_count` the distinct values among the
+/// group's folded matches (over all its firing windows, not only one).
 fn add_correlation_details(
     detection: &mut Detection,
     corr: &LoadedCorrelation,
@@ -619,6 +698,30 @@ fn reference_positions(rules: &RuleSet, rule_correlations: &[Vec<usize>]) -> Vec
                 .collect()
         })
         .collect()
+}
+
+/// How many matches a group of `corr` keeps waiting: [`MAX_WAITING`], or the threshold when
+/// higher (at most [`MAX_WINDOW_ENTRIES`]).
+fn waiting_room(corr: &LoadedCorrelation) -> usize {
+    let threshold = corr
+        .compiled
+        .condition
+        .predicates
+        .iter()
+        .map(|(_, value)| value.ceil())
+        .fold(0.0_f64, f64::max);
+    (threshold as usize).clamp(MAX_WAITING, MAX_WINDOW_ENTRIES)
+}
+
+/// The key of the event's values for a `value_count` correlation's field, for its detail.
+fn distinct_key(view: &SigmaView<'_>, corr: &LoadedCorrelation) -> Option<u64> {
+    let fields = corr.compiled.condition.field.as_ref()?;
+    Some(fields_key(view, fields.iter().map(String::as_str)))
+}
+
+/// The correlation's window in seconds.
+fn timespan_of(corr: &LoadedCorrelation) -> i64 {
+    i64::try_from(corr.compiled.timespan_secs).unwrap_or(i64::MAX)
 }
 
 fn generates(rules: &RuleSet, correlation: usize) -> bool {

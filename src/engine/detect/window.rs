@@ -2,12 +2,14 @@
 //!
 //! Each window keeps what its correlation type needs to answer "does the condition hold now?"
 //! without walking the window again: a run-length list of event seconds and a running total
-//! for `event_count`, the last time each distinct value was seen for `value_count`, and each
-//! referenced rule's hit times for `temporal` and `temporal_ordered`. The window covers the
+//! for `event_count`, the last sighting of each distinct value (with the sightings in arrival
+//! order) for `value_count`, and each referenced rule's hit times for `temporal` and `temporal_ordered`. The window covers the
 //! `timespan` seconds up to the newest event, as rsigma's sliding window does: entries older
 //! than `time - timespan` are dropped when an event arrives.
 
 use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 /// Entries a window keeps at most; past this the oldest are dropped, which can only
 /// under-count (the same bound rsigma applied per group).
@@ -53,39 +55,52 @@ impl EventWindow {
     }
 }
 
-/// The distinct values within the window, each with the last time it was seen.
+/// The distinct values within the window, each with the last time it was seen, and the
+/// sightings in arrival order so that values leave the window without a search.
 #[derive(Debug, Default)]
 pub struct ValueWindow {
-    values: Vec<(u64, i64)>,
+    sightings: VecDeque<(i64, u64)>,
+    last_seen: FxHashMap<u64, i64>,
     newest: Option<i64>,
 }
+
+/// Sightings kept beyond twice the distinct values before they are rebuilt from the values.
+const SIGHTING_SLACK: usize = 64;
 
 impl ValueWindow {
     /// Records `value` (if the event has one) at `time` and returns the number of distinct
     /// values within the window ending there.
     ///
-    /// A group holds fewer distinct values than its threshold until it fires, so the list
-    /// stays short and a linear search beats hashing.
+    /// A value leaves when its last sighting leaves the window; older sightings of it are
+    /// skipped. Sightings are rebuilt from the values when they outnumber them twice over, so
+    /// memory follows the distinct values (fewer than the threshold until a group fires), and
+    /// the work per event stays constant amortized (logarithmic for the rebuild's sort).
     pub fn push(&mut self, value: Option<u64>, time: i64, timespan: i64) -> usize {
         let cutoff = time.saturating_sub(timespan);
-        self.values.retain(|(_, seen)| *seen >= cutoff);
+        while self
+            .sightings
+            .front()
+            .is_some_and(|(seen, _)| *seen < cutoff)
+        {
+            self.pop_oldest();
+        }
         self.newest = Some(self.newest.map_or(time, |newest| newest.max(time)));
         let Some(value) = value else {
-            return self.values.len();
+            return self.last_seen.len();
         };
 
-        match self.values.iter_mut().find(|(known, _)| *known == value) {
-            Some((_, seen)) => *seen = (*seen).max(time),
-            None => {
-                if self.values.len() >= MAX_WINDOW_ENTRIES
-                    && let Some(oldest) = self.oldest_index()
-                {
-                    self.values.swap_remove(oldest);
-                }
-                self.values.push((value, time));
-            }
+        let seen = self.last_seen.entry(value).or_insert(i64::MIN);
+        if time > *seen {
+            *seen = time;
+            self.sightings.push_back((time, value));
         }
-        self.values.len()
+        while self.last_seen.len() > MAX_WINDOW_ENTRIES {
+            self.pop_oldest();
+        }
+        if self.sightings.len() > 2 * self.last_seen.len() + SIGHTING_SLACK {
+            self.rebuild();
+        }
+        self.last_seen.len()
     }
 
     /// Time of the newest event seen.
@@ -93,11 +108,25 @@ impl ValueWindow {
         self.newest
     }
 
-    fn oldest_index(&self) -> Option<usize> {
-        let indexed = self.values.iter().enumerate();
-        indexed
-            .min_by_key(|(_, (_, seen))| *seen)
-            .map(|(index, _)| index)
+    /// Drops the oldest sighting, and its value when that was the value's last sighting.
+    fn pop_oldest(&mut self) {
+        let Some((time, value)) = self.sightings.pop_front() else {
+            return;
+        };
+        if self.last_seen.get(&value) == Some(&time) {
+            self.last_seen.remove(&value);
+        }
+    }
+
+    /// Keeps only each value's last sighting, oldest first.
+    fn rebuild(&mut self) {
+        let mut sightings: Vec<(i64, u64)> = self
+            .last_seen
+            .iter()
+            .map(|(&value, &time)| (time, value))
+            .collect();
+        sightings.sort_unstable();
+        self.sightings = sightings.into();
     }
 }
 
@@ -191,6 +220,34 @@ mod tests {
         // At 3615 the value 1 (last seen at 10) left the window; 2 (seen at 20) stays.
         assert_eq!(window.push(Some(3), 3615, 3600), 2);
         assert_eq!(window.push(Some(1), 3616, 3600), 3);
+    }
+
+    #[test]
+    fn value_window_keeps_a_repeated_value_until_its_last_sighting_leaves() {
+        let mut window = ValueWindow::default();
+        assert_eq!(window.push(Some(7), 0, 600), 1);
+        assert_eq!(window.push(Some(7), 0, 600), 1);
+        assert_eq!(window.push(Some(7), 500, 600), 1);
+        assert_eq!(window.push(Some(8), 550, 600), 2);
+        // At 700 the two sightings at 0 left; the one at 500 keeps 7 in the window.
+        assert_eq!(window.push(Some(9), 700, 600), 3);
+        // At 1101 the sighting at 500 left too.
+        assert_eq!(window.push(None, 1_101, 600), 2);
+        assert_eq!(window.newest(), Some(1_101));
+    }
+
+    #[test]
+    fn value_window_memory_follows_the_distinct_values() {
+        let mut window = ValueWindow::default();
+        for time in 0..10_000 {
+            let expected = (time as usize + 1).min(3);
+            assert_eq!(window.push(Some(time as u64 % 3), time, 3600), expected);
+        }
+        assert!(window.sightings.len() <= 2 * 3 + SIGHTING_SLACK);
+        // The rebuilds kept each value's last sighting: at 13,598 the value seen last at 9,997
+        // (9,997 % 3 = 1) is still in the window, the other two (9,998 and 9,999) too.
+        assert_eq!(window.push(None, 13_597, 3600), 3);
+        assert_eq!(window.push(None, 13_598, 3600), 2);
     }
 
     #[test]
