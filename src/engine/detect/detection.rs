@@ -193,22 +193,12 @@ impl Detection {
         (src_text, dst_text): (Option<String>, Option<String>),
     ) -> Self {
         let mut detection = Self {
-            rule_id: rule_id.to_owned(),
-            title: title.to_owned(),
-            severity,
-            techniques: Vec::new(),
-            tactics: Vec::new(),
-            first_seen: None,
-            last_seen: None,
-            count: 0,
             src_ip: src_text,
             dst_ip: dst_text,
             dst_port: event.dst_port,
             user: event.user.clone(),
             domain: event.domain.clone(),
-            evidence: Vec::new(),
-            evidence_total: 0,
-            details: Vec::new(),
+            ..Self::new(rule_id, title, severity)
         };
         detection.add_event(event);
         detection

@@ -495,3 +495,14 @@ fn empty_file_message(path: &Path) -> String {
         "no events: the file is empty".into()
     }
 }
+
+/// A protocol name as events carry it: lower case, `ICMPv6` as `ipv6-icmp`, numbers as written
+/// (`2` for IGMP). Shared by the firewall grammars, which write protocols in upper case.
+fn event_protocol_name(proto: &str) -> String {
+    let lower = proto.to_ascii_lowercase();
+    if lower == "icmpv6" {
+        "ipv6-icmp".into()
+    } else {
+        lower
+    }
+}

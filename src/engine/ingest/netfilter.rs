@@ -249,7 +249,7 @@ impl<'a> Packet<'a> {
         event.dst_ip = self.dst;
         event.src_port = self.src_port;
         event.dst_port = self.dst_port;
-        event.proto = self.proto.map(protocol_name);
+        event.proto = self.proto.map(super::event_protocol_name);
 
         let direction = match (self.in_iface.is_empty(), self.out_iface.is_empty()) {
             (false, false) => Some("forward"),
@@ -355,16 +355,6 @@ fn port(key: &str, value: &str) -> Result<u16, String> {
     value
         .parse()
         .map_err(|_| format!("{key}= is not a port number"))
-}
-
-/// Protocol in lower case; `ICMPv6` becomes `ipv6-icmp` as in the event model. Numbers stay.
-fn protocol_name(proto: &str) -> String {
-    let lower = proto.to_ascii_lowercase();
-    if lower == "icmpv6" {
-        "ipv6-icmp".into()
-    } else {
-        lower
-    }
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ impl PfirewallParser {
                 Column::Date => date = Some(value),
                 Column::Time => time = Some(value),
                 Column::Action => set_action(&mut event, value),
-                Column::Protocol => event.proto = Some(protocol_name(value)),
+                Column::Protocol => event.proto = Some(super::event_protocol_name(value)),
                 Column::SrcIp => set_peer(value, &mut event.src_ip, &mut event.src_host),
                 Column::DstIp => set_peer(value, &mut event.dst_ip, &mut event.dst_host),
                 Column::SrcPort => event.src_port = Some(port(value)?),
@@ -171,17 +171,6 @@ fn set_peer(value: &str, ip: &mut Option<std::net::IpAddr>, host: &mut Option<St
 
 fn port(value: &str) -> Result<u16, Cow<'static, str>> {
     value.parse().map_err(|_| "port is not a number".into())
-}
-
-/// Protocol in lower case; `ICMPv6` becomes `ipv6-icmp` as in the event model; numbers
-/// (`2` for IGMP) stay as written.
-fn protocol_name(value: &str) -> String {
-    let lower = value.to_ascii_lowercase();
-    if lower == "icmpv6" {
-        "ipv6-icmp".into()
-    } else {
-        lower
-    }
 }
 
 #[cfg(test)]
