@@ -362,7 +362,7 @@ fn every_zeek_corpus_file_is_read_or_rejected() {
         );
         assert_eq!(events.len() as u64, report.events);
         if name.starts_with("zeekbtest") {
-            // Test baselines replace every time with `XXXXXXXXXX.XXXXXX`.
+            // Test baselines replace every time with Zeek's placeholder time.
             assert!(
                 report.errors.iter().all(|e| e.reason == "bad timestamp"),
                 "{name}"
@@ -464,7 +464,7 @@ fn rita_truncated_conn_keeps_whole_rows() {
     );
 }
 
-/// 13 lines: a btest banner, 7 `PREFIX<>` header lines, 5 rows timed `XXXXXXXXXX.XXXXXX`.
+/// 13 lines: a btest banner, 7 `PREFIX<>` header lines, 5 rows with the placeholder time.
 #[test]
 fn zeek_btest_custom_separator_file() {
     let Some(dir) = corpus("zeek") else { return };

@@ -113,6 +113,7 @@ fn sniff_json(lines: &[&str]) -> Option<InputFormat> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::ingest::zeek::ZEEK_PLACEHOLDER_TIME;
 
     #[test]
     fn header_formats() {
@@ -157,7 +158,7 @@ mod tests {
         assert_eq!(
             sniff_format(&[
                 banner,
-                r#"{"ts":XXXXXXXXXX.XXXXXX,"uid":"C1","id.orig_h":"10.0.0.1"}"#
+                &format!(r#"{{"ts":{ZEEK_PLACEHOLDER_TIME},"uid":"C1","id.orig_h":"10.0.0.1"}}"#)
             ]),
             Some(InputFormat::ZeekJson)
         );

@@ -322,7 +322,7 @@ mod tests {
             parse_epoch("1521835139.672014").unwrap(),
             utc("2018-03-23T19:58:59.672014Z")
         );
-        assert!(parse_epoch("XXXXXXXXXX.XXXXXX").is_err());
+        assert!(parse_epoch(crate::engine::ingest::zeek::ZEEK_PLACEHOLDER_TIME).is_err());
     }
 
     #[test]

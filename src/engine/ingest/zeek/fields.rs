@@ -334,6 +334,9 @@ mod tests {
                 "{text}"
             );
         }
-        assert_eq!(parse_zeek_time("XXXXXXXXXX.XXXXXX", &TimeZone::UTC), None);
+        assert_eq!(
+            parse_zeek_time(super::super::ZEEK_PLACEHOLDER_TIME, &TimeZone::UTC),
+            None
+        );
     }
 }

@@ -16,6 +16,10 @@ use compact_str::CompactString;
 
 use crate::engine::event::EventFormat;
 
+/// The time Zeek's own test baselines write in place of every real one (ten `X`, a dot, six
+/// `X`). Those baselines are real files in the wild; their rows are bad-timestamp errors.
+pub const ZEEK_PLACEHOLDER_TIME: &str = "XXXXXXXXXX.XXXXXX";
+
 pub use header::looks_like_separator_line;
 pub use json::ZeekJsonParser;
 pub use tsv::ZeekTsvParser;

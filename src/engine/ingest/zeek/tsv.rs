@@ -136,6 +136,7 @@ mod tests {
     use super::*;
     use crate::engine::event::{Action, EventFormat};
     use crate::engine::ingest::testing::{context, feed_lines};
+    use crate::engine::ingest::zeek::ZEEK_PLACEHOLDER_TIME;
 
     fn parse_all(lines: &[&str]) -> (Vec<LineVerdict>, Vec<Event>) {
         feed_lines(&mut ZeekTsvParser::new(context(2024)), lines)
@@ -217,7 +218,9 @@ mod tests {
     fn rows_before_any_header_and_placeholder_times() {
         let mut lines = vec!["1.0\tC1\t10.0.0.1"];
         lines.extend(CONN_HEADER);
-        lines.push("w\tXXXXXXXXXX.XXXXXX\tC1\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t-\t5\t6\tF\t-");
+        let placeholder_row =
+            format!("w\t{ZEEK_PLACEHOLDER_TIME}\tC1\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t-\t5\t6\tF\t-");
+        lines.push(&placeholder_row);
         let (verdicts, events) = parse_all(&lines);
         assert_eq!(verdicts[0], LineVerdict::Error("no #fields header".into()));
         assert_eq!(verdicts[9], LineVerdict::Error("bad timestamp".into()));
