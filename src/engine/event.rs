@@ -56,6 +56,34 @@ pub enum EventFormat {
 }
 
 impl EventFormat {
+    /// Every format, in declaration order: `ALL[format.index()] == format`.
+    pub const ALL: [Self; 19] = [
+        Self::Appfirewall,
+        Self::Sshd,
+        Self::SyslogAuth,
+        Self::Netfilter,
+        Self::ZeekConn,
+        Self::ZeekDns,
+        Self::ZeekHttp,
+        Self::ZeekSsl,
+        Self::ZeekSsh,
+        Self::ZeekNotice,
+        Self::ZeekOther,
+        Self::SuricataAlert,
+        Self::SuricataFlow,
+        Self::SuricataDns,
+        Self::SuricataHttp,
+        Self::SuricataTls,
+        Self::SuricataOther,
+        Self::WindowsFirewall,
+        Self::WebAccess,
+    ];
+
+    /// Position in [`EventFormat::ALL`], for per-format tables on the hot path.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The name used in JSON output and in `--format`-style listings.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -300,5 +328,17 @@ impl Event {
         self.dst_ip
             .map(|ip| ip.to_string())
             .or_else(|| self.dst_host.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_index_is_the_position_in_all() {
+        for (position, format) in EventFormat::ALL.iter().enumerate() {
+            assert_eq!(format.index(), position, "{format}");
+        }
     }
 }

@@ -9,29 +9,6 @@ use rsigma_parser::LogSource;
 
 use crate::engine::event::EventFormat;
 
-/// Every format, for building per-format tables.
-pub const ALL_FORMATS: [EventFormat; 19] = [
-    EventFormat::Appfirewall,
-    EventFormat::Sshd,
-    EventFormat::SyslogAuth,
-    EventFormat::Netfilter,
-    EventFormat::ZeekConn,
-    EventFormat::ZeekDns,
-    EventFormat::ZeekHttp,
-    EventFormat::ZeekSsl,
-    EventFormat::ZeekSsh,
-    EventFormat::ZeekNotice,
-    EventFormat::ZeekOther,
-    EventFormat::SuricataAlert,
-    EventFormat::SuricataFlow,
-    EventFormat::SuricataDns,
-    EventFormat::SuricataHttp,
-    EventFormat::SuricataTls,
-    EventFormat::SuricataOther,
-    EventFormat::WindowsFirewall,
-    EventFormat::WebAccess,
-];
-
 const FIREWALLS: &[EventFormat] = &[
     EventFormat::Netfilter,
     EventFormat::WindowsFirewall,
@@ -56,14 +33,6 @@ const SURICATA: &[EventFormat] = &[
     EventFormat::SuricataTls,
     EventFormat::SuricataOther,
 ];
-
-/// Position of a format in [`ALL_FORMATS`].
-pub fn format_index(format: EventFormat) -> usize {
-    ALL_FORMATS
-        .iter()
-        .position(|candidate| *candidate == format)
-        .unwrap_or(0)
-}
 
 /// The formats whose events a rule with this log source should see. Empty when we have no
 /// format for it (the rule loads but never runs).

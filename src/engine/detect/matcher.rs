@@ -19,7 +19,7 @@ use rsigma_eval::compiler::eval_condition;
 
 use crate::engine::detect::RuleSet;
 use crate::engine::detect::fields::SigmaView;
-use crate::engine::detect::logsource::{ALL_FORMATS, format_index};
+use crate::engine::event::EventFormat;
 
 /// Formats with at least this many rules use rsigma's indexed engine.
 const INDEXED_FROM_RULES: usize = 5;
@@ -41,7 +41,7 @@ pub struct RuleMatcher {
 impl RuleMatcher {
     /// A matcher over `rules`.
     pub fn new(rules: &RuleSet) -> Self {
-        let formats = ALL_FORMATS
+        let formats = EventFormat::ALL
             .iter()
             .map(|format| {
                 let slots: Vec<usize> = rules
@@ -75,7 +75,7 @@ impl RuleMatcher {
 
     /// Appends the slots of the rules that match the event.
     pub fn find(&mut self, view: &SigmaView<'_>, matched: &mut Vec<usize>) {
-        match self.formats.get(format_index(view.event().format)) {
+        match self.formats.get(view.event().format.index()) {
             None | Some(FormatRules::None) => {}
             Some(FormatRules::Direct(slots)) => {
                 for &slot in slots {

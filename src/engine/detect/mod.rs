@@ -53,9 +53,9 @@ pub mod window;
 pub use detection::{Detection, MAX_EVIDENCE, Severity};
 pub use ruleset::RuleSet;
 
-use crate::engine::event::Event;
+use crate::engine::event::{Event, EventFormat};
 use analytics::Analytic;
-use logsource::{ALL_FORMATS, format_index};
+
 use sigma::SigmaStage;
 
 /// Why rules could not be loaded.
@@ -99,7 +99,7 @@ impl Detector {
     /// A detector over `rules`.
     pub fn new(rules: &RuleSet) -> Self {
         let analytics = rules.analytics().iter().map(analytics::build).collect();
-        let analytics_by_format = ALL_FORMATS
+        let analytics_by_format = EventFormat::ALL
             .iter()
             .map(|format| {
                 let specs = rules.analytics().iter().enumerate();
@@ -120,7 +120,7 @@ impl Detector {
     pub fn observe(&mut self, event: &Event) {
         self.sigma.observe(event);
 
-        let Some(indices) = self.analytics_by_format.get(format_index(event.format)) else {
+        let Some(indices) = self.analytics_by_format.get(event.format.index()) else {
             return;
         };
         for &index in indices {

@@ -17,7 +17,6 @@
 
 use serde::Deserialize;
 
-use crate::engine::detect::logsource::ALL_FORMATS;
 use crate::engine::detect::meta::RuleMeta;
 use crate::engine::event::EventFormat;
 
@@ -225,7 +224,7 @@ fn parse_formats(list: &yaml_serde::Value) -> Result<Vec<EventFormat>, String> {
         .iter()
         .map(|item| {
             let name = item.as_str().unwrap_or_default();
-            ALL_FORMATS
+            EventFormat::ALL
                 .iter()
                 .copied()
                 .find(|format| format.as_str() == name)
