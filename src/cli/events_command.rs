@@ -26,7 +26,7 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout);
     let mut write_error = None;
     let progress = ScanProgress::default();
-    let mut reports = scan::read_inputs_borrowed(&inputs, &options, &progress, &mut |batch| {
+    let mut reports = scan::read_inputs(&inputs, &options, &progress, &mut |batch| {
         if write_error.is_some() {
             return;
         }

@@ -161,7 +161,7 @@ pub fn scan(
 ) -> ScanOutcome {
     let mut detector = Detector::new(rules);
     let mut events = 0u64;
-    let files = read_inputs_borrowed(inputs, options, progress, &mut |batch| {
+    let files = read_inputs(inputs, options, progress, &mut |batch| {
         events += batch.len() as u64;
         for event in batch {
             detector.observe(event);
@@ -181,51 +181,18 @@ pub fn scan(
     }
 }
 
-/// Reads `inputs`, handing each batch of events to `consume` on the calling thread.
+/// Reads `inputs`, showing each batch of events to `consume` on the calling thread.
 ///
 /// With one worker, batches arrive in input order and line order; with more, files are read
 /// side by side and their batches interleave (each file's own batches stay in line order).
+/// Each batch then goes back to the parser thread that made it, which frees its events and
+/// reuses the vector: freeing memory on another thread than the one that allocated it makes the
+/// allocator take a lock per block, which costs the consumer more than its own work.
 pub fn read_inputs(
     inputs: &[Input],
     options: &ScanOptions,
     progress: &ScanProgress,
-    consume: &mut dyn FnMut(Vec<Event>),
-) -> Vec<FileReport> {
-    run_workers(inputs, options, progress, &mut |batch| {
-        consume(batch);
-        None
-    })
-}
-
-/// [`read_inputs`] for a consumer that only looks at each batch.
-///
-/// The batches go back to the parser thread that made them, which frees their events and
-/// reuses their vectors: freeing memory on another thread than the one that allocated it makes
-/// the allocator take a lock per block, which costs the consumer more than its own work.
-pub fn read_inputs_borrowed(
-    inputs: &[Input],
-    options: &ScanOptions,
-    progress: &ScanProgress,
     consume: &mut dyn FnMut(&[Event]),
-) -> Vec<FileReport> {
-    run_workers(inputs, options, progress, &mut |batch| {
-        consume(&batch);
-        Some(batch)
-    })
-}
-
-/// A batch on its way to the consumer, with the parser thread it goes back to.
-struct Batch {
-    worker: usize,
-    events: Vec<Event>,
-}
-
-/// Runs the parser threads; `consume` gets each batch and may hand it back to its parser.
-fn run_workers(
-    inputs: &[Input],
-    options: &ScanOptions,
-    progress: &ScanProgress,
-    consume: &mut dyn FnMut(Vec<Event>) -> Option<Vec<Event>>,
 ) -> Vec<FileReport> {
     let workers = match options.workers {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
@@ -263,23 +230,20 @@ fn run_workers(
                     }
                     done
                 });
+            // Indexed by worker number; a thread that failed to start leaves a closed channel.
+            returns.push(give_back);
             match handle {
-                Ok(handle) => {
-                    handles.push(handle);
-                    returns.push(give_back);
-                }
+                Ok(handle) => handles.push(handle),
                 Err(error) => tracing::error!(%error, "cannot start a parser thread"),
             }
         }
         drop(sender);
 
         for batch in &receiver {
-            let worker = batch.worker;
-            if let Some(used) = consume(batch.events)
-                && let Some(give_back) = returns.get(worker)
-            {
+            consume(&batch.events);
+            if let Some(give_back) = returns.get(batch.worker) {
                 // A parser that has finished no longer listens; the batch is then freed here.
-                let _ = give_back.send(used);
+                let _ = give_back.send(batch.events);
             }
         }
         for handle in handles {
@@ -303,6 +267,12 @@ fn run_workers(
             })
         })
         .collect()
+}
+
+/// A batch on its way to the consumer, with the parser thread it goes back to.
+struct Batch {
+    worker: usize,
+    events: Vec<Event>,
 }
 
 /// A parser thread's ends of the channels: batches out, used batches back.

@@ -293,24 +293,15 @@ pub fn ingest_file(
     options: &IngestOptions,
     sink: &mut dyn FnMut(Vec<Event>),
 ) -> FileReport {
-    ingest_file_counted(path, file, options, Arc::new(AtomicU64::new(0)), sink)
-}
-
-/// [`ingest_file`], adding the file bytes read (before decompression) to `progress`.
-pub fn ingest_file_counted(
-    path: &Path,
-    file: u32,
-    options: &IngestOptions,
-    progress: Arc<AtomicU64>,
-    sink: &mut dyn FnMut(Vec<Event>),
-) -> FileReport {
+    let progress = Arc::new(AtomicU64::new(0));
     ingest_file_recycling(path, file, options, progress, &mut |batch| {
         sink(batch);
         Vec::with_capacity(BATCH_EVENTS)
     })
 }
 
-/// [`ingest_file_counted`] with a sink that hands back an empty vector for the next batch.
+/// [`ingest_file`], adding the file bytes read (before decompression) to `progress`, with a
+/// sink that hands back an empty vector for the next batch.
 ///
 /// A consumer on another thread can return the batches it is done with, so their events are
 /// freed, and their vectors reused, on the thread that allocated them: freeing across threads
