@@ -15,3 +15,4 @@ pub mod event;
 pub mod export;
 pub mod ingest;
 pub mod scan;
+pub mod storage;
