@@ -28,12 +28,10 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Scan(args)) => cli::scan_command::run(args),
         Some(Command::Events(args)) => cli::events_command::run(args),
-        None => {
-            // TODO(#5): with no command, open the desktop app instead of printing help.
-            let mut command = <Cli as clap::CommandFactory>::command();
-            let _ = command.print_help();
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Attack(args)) => cli::attack_command::run(args),
+        Some(Command::Actors(args)) => cli::actors_command::run(args),
+        Some(Command::Intel(args)) => cli::intel_command::run(args),
+        None => threatlens::app::launch::run(cli.paths.clone()),
     };
     match result {
         Ok(code) => code,

@@ -16,8 +16,18 @@ fn threatlens(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_threatlens"))
         .args(args)
         .env_remove("RUST_LOG")
+        .env_remove("THREATLENS_ATTACK")
+        .env("THREATLENS_DATA_DIR", private_dir("data"))
+        .env("THREATLENS_CONFIG_DIR", private_dir("config"))
         .output()
         .expect("the binary runs")
+}
+
+/// A folder of this test process's own, so no test reads or writes the user's real data.
+fn private_dir(name: &str) -> PathBuf {
+    std::env::temp_dir()
+        .join(format!("threatlens-cli-tests-{}", std::process::id()))
+        .join(name)
 }
 
 fn scan_json(args: &[&str]) -> (Value, Output) {
@@ -172,28 +182,6 @@ fn every_output_format_is_well_formed() {
     let table = threatlens(&["scan", "--year", "2024", path]);
     assert_eq!(table.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&table.stdout).contains("syslog, 4 lines, 3 events"));
-}
-
-#[test]
-fn technique_names_come_from_the_attack_bundle() {
-    let bundle =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/attack/enterprise-attack.json.zst");
-    if !bundle.exists() {
-        eprintln!("skipped: {} not present", bundle.display());
-        return;
-    }
-    let catalog = threatlens::engine::attack::TechniqueCatalog::load(&bundle).unwrap();
-    // ATT&CK v18.1 has 835 attack-pattern objects, each with its own ATT&CK id (counted with
-    // Python's json module over the same bundle), live, revoked and deprecated alike.
-    assert_eq!(catalog.len(), 835);
-    let brute_force = catalog.get("T1110").unwrap();
-    assert_eq!(brute_force.name, "Brute Force");
-    assert_eq!(brute_force.tactics, ["credential-access"]);
-    assert_eq!(catalog.get("T1110.003").unwrap().name, "Password Spraying");
-    assert_eq!(
-        catalog.get("T1046").unwrap().name,
-        "Network Service Discovery"
-    );
 }
 
 #[test]

@@ -15,6 +15,7 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
         ingest: args.input.ingest_options()?,
         // One reader keeps files and lines in order, which is what people pipe into jq.
         workers: 1,
+        intel: None,
     };
     let (inputs, mut problems) = scan::collect_inputs(&args.input.paths);
     let paths: Vec<String> = inputs

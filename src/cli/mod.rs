@@ -1,6 +1,9 @@
 //! The command line: argument definitions and one module per subcommand.
 
+pub mod actors_command;
+pub mod attack_command;
 pub mod events_command;
+pub mod intel_command;
 pub mod progress;
 pub mod scan_command;
 pub mod table;
@@ -10,6 +13,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::tz::TimeZone;
+use threatlens::engine::attack;
 use threatlens::engine::ingest::{IngestOptions, InputFormat};
 
 /// ThreatLens: find out what happened on a network from its firewall, auth and sensor logs.
@@ -19,6 +23,10 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// Log files and folders to open in the desktop app (no command: the app opens).
+    #[arg(value_name = "FILES|DIRS")]
+    pub paths: Vec<PathBuf>,
 }
 
 /// The subcommands.
@@ -28,6 +36,12 @@ pub enum Command {
     Scan(ScanArgs),
     /// Print the normalized events of logs as NDJSON, one per parsed line.
     Events(EventsArgs),
+    /// Show, update or inspect the MITRE ATT&CK data.
+    Attack(AttackCommandArgs),
+    /// Rank known groups for a set of ATT&CK techniques (similarity, not attribution).
+    Actors(ActorsArgs),
+    /// Threat intelligence feeds: add TAXII 2.1 servers, sync them, list what is stored.
+    Intel(intel_command::IntelArgs),
 }
 
 /// How to read the input files; shared by `scan` and `events`.
@@ -83,6 +97,11 @@ pub enum ScanFormat {
     Ndjson,
     /// One CSV row per detection.
     Csv,
+    /// A STIX 2.1 bundle: indicators for bad addresses and domains, sightings, and relationships
+    /// to ATT&CK attack-patterns.
+    Stix,
+    /// An ATT&CK Navigator layer (format 4.5) scoring detected techniques by count.
+    Navigator,
 }
 
 /// Arguments of `threatlens scan`.
@@ -100,9 +119,14 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
 
-    /// ATT&CK STIX bundle (JSON, optionally gzip/bzip2/zstd) for technique names.
-    #[arg(long, value_name = "FILE", env = "THREATLENS_ATTACK")]
-    pub attack: Option<PathBuf>,
+    /// ATT&CK data to use.
+    #[command(flatten)]
+    pub attack: AttackArgs,
+
+    /// Threat intelligence to match every event against: STIX bundles, MISP events, OTX
+    /// exports, abuse.ch CSVs, address/domain lists (files or folders; repeatable).
+    #[arg(long, value_name = "FILE|DIR")]
+    pub intel: Vec<PathBuf>,
 
     /// Write the output to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -111,6 +135,90 @@ pub struct ScanArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// Which ATT&CK data to load; shared by the commands that use it.
+#[derive(Debug, Args)]
+pub struct AttackArgs {
+    /// ATT&CK STIX bundle (JSON, optionally gzip/bzip2/zstd); repeat for Mobile and ICS.
+    /// Default: the THREATLENS_ATTACK variable, else the data `threatlens attack update` cached.
+    #[arg(long = "attack", value_name = "FILE", global = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// Arguments of `threatlens attack`.
+#[derive(Debug, Args)]
+pub struct AttackCommandArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: AttackAction,
+
+    /// ATT&CK data to use.
+    #[command(flatten)]
+    pub attack: AttackArgs,
+}
+
+/// The `attack` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AttackAction {
+    /// Which ATT&CK data is loaded, from where, and what it holds.
+    Info,
+    /// Download MITRE's current ATT&CK into the cache (the old data stays if anything fails).
+    Update {
+        /// Domains to fetch: enterprise (default), mobile, ics; repeatable.
+        #[arg(long = "domain", value_name = "DOMAIN")]
+        domains: Vec<attack_command::DomainArg>,
+        /// Base URL of a mirror laid out like github.com/mitre-attack/attack-stix-data
+        /// (default: THREATLENS_ATTACK_URL, else MITRE's repository).
+        #[arg(long, value_name = "URL", conflicts_with = "taxii")]
+        url: Option<String>,
+        /// Read ATT&CK from a TAXII 2.1 server instead (default URL: MITRE's,
+        /// https://attack-taxii.mitre.org/taxii2/, which allows about 10 requests per 10 minutes).
+        #[arg(long, value_name = "DISCOVERY_URL", num_args = 0..=1,
+              default_missing_value = attack::download::MITRE_TAXII_URL)]
+        taxii: Option<String>,
+        /// Collection id on the TAXII server (default: MITRE's id of the domain; with one
+        /// --domain only).
+        #[arg(long, value_name = "ID", requires = "taxii")]
+        collection: Option<String>,
+        /// User for HTTP Basic authentication on the TAXII server; the password comes from
+        /// THREATLENS_TAXII_PASSWORD.
+        #[arg(long, value_name = "USER", requires = "taxii")]
+        user: Option<String>,
+    },
+    /// Everything ATT&CK says about one technique.
+    Show {
+        /// Technique id (T1110, T1110.001); revoked ids show their replacement.
+        #[arg(value_name = "TECHNIQUE")]
+        technique: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Arguments of `threatlens actors`.
+#[derive(Debug, Args)]
+pub struct ActorsArgs {
+    /// Observed technique ids (T1110 T1046 T1041).
+    #[arg(value_name = "TECHNIQUE")]
+    pub techniques: Vec<String>,
+
+    /// How many groups to show.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Measure the ranking on ATT&CK's attributed campaigns (leave one out) against Jaccard.
+    #[arg(long)]
+    pub self_test: bool,
+
+    /// ATT&CK data to use.
+    #[command(flatten)]
+    pub attack: AttackArgs,
 }
 
 /// Arguments of `threatlens events`.

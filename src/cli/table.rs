@@ -1,6 +1,7 @@
 //! The terminal table: a summary per file, then one row per detection.
 
 use std::io::{self, Write};
+use threatlens::engine::attack::actors::RankedGroup;
 
 use threatlens::engine::detect::Severity;
 use threatlens::engine::ingest::FileReport;
@@ -132,4 +133,38 @@ fn clip(text: &str, width: usize) -> String {
     let mut clipped: String = text.chars().take(width.saturating_sub(1)).collect();
     clipped.push('…');
     clipped
+}
+
+/// Groups whose techniques look most like the detections', top five, after the table.
+pub fn write_actors(
+    actors: &[RankedGroup],
+    attack_version: Option<&str>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if actors.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nSimilar known groups in ATT&CK {} (similarity, not attribution)",
+        attack_version.unwrap_or("?")
+    )?;
+    for group in actors.iter().take(5) {
+        let shared: Vec<&str> = group
+            .shared_techniques
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        let hunt: Vec<&str> = group.hunt_next.iter().map(|h| h.id.as_str()).collect();
+        writeln!(
+            out,
+            "  {:.3}  {} {}: shares {}; hunt next {}",
+            group.score,
+            group.id,
+            group.name,
+            shared.join(" "),
+            hunt.join(" ")
+        )?;
+    }
+    Ok(())
 }

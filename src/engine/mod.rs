@@ -14,5 +14,7 @@ pub mod detect;
 pub mod event;
 pub mod export;
 pub mod ingest;
+pub mod intel;
 pub mod scan;
 pub mod storage;
+pub mod taxii;

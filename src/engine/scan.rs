@@ -15,6 +15,8 @@ use std::sync::mpsc;
 use crate::engine::detect::{Detection, Detector, RuleSet};
 use crate::engine::event::Event;
 use crate::engine::ingest::{self, FileReport, IngestOptions};
+use crate::engine::intel::IntelSet;
+use crate::engine::intel::matcher::{IntelMatcher, merge_detections};
 
 /// Batches waiting between parser threads and the consumer.
 const CHANNEL_BATCHES: usize = 8;
@@ -130,6 +132,8 @@ pub struct ScanOptions {
     pub ingest: IngestOptions,
     /// Parser threads; 0 picks one per core.
     pub workers: usize,
+    /// Threat intelligence every event is checked against.
+    pub intel: Option<Arc<IntelSet>>,
 }
 
 /// What a scan found.
@@ -160,14 +164,19 @@ pub fn scan(
     progress: &ScanProgress,
 ) -> ScanOutcome {
     let mut detector = Detector::new(rules);
+    let mut intel = options.intel.as_deref().map(IntelMatcher::new);
     let mut events = 0u64;
     let files = read_inputs(inputs, options, progress, &mut |batch| {
         events += batch.len() as u64;
         for event in batch {
             detector.observe(event);
         }
+        if let Some(intel) = &mut intel {
+            batch.iter().for_each(|event| intel.observe(event));
+        }
     });
-    let detections = detector.finish();
+    let intel_found = intel.map(IntelMatcher::finish).unwrap_or_default();
+    let detections = merge_detections(detector.finish(), intel_found);
     tracing::info!(
         files = files.len(),
         events,

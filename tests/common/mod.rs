@@ -23,3 +23,20 @@ pub fn fixture(relative: &str) -> PathBuf {
         .join("tests/data")
         .join(relative)
 }
+
+/// A bundle of the shared ATT&CK v18.1 data (`../shared/attack/<name>`), or `None` with a note
+/// when a plain clone has none.
+pub fn attack_bundle(name: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/attack")
+        .join(name);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "note: {} not found; ATT&CK data tests skipped",
+            path.display()
+        );
+        None
+    }
+}

@@ -119,6 +119,17 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// Every ATT&CK technique id the rules, correlations and analytics are tagged with, sorted.
+    pub fn technique_ids(&self) -> Vec<String> {
+        let metas = (self.loaded.rules.iter().map(|rule| &rule.meta))
+            .chain(self.loaded.correlations.iter().map(|rule| &rule.meta))
+            .chain(self.loaded.analytics.iter().map(|analytic| &analytic.meta));
+        let mut ids: Vec<String> = metas.flat_map(|meta| meta.techniques.clone()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// The rules bundled with ThreatLens.
     pub fn bundled() -> Result<Self, RuleError> {
         let mut loaded = Loaded::default();

@@ -1,15 +1,19 @@
-//! Scan results as documents for other programs: JSON, NDJSON and CSV.
+//! Scan results as documents for other programs: JSON, NDJSON, CSV, STIX 2.1 and ATT&CK
+//! Navigator layers.
 //!
 //! The JSON shape is the contract scripts rely on: `files` with per-file counts and line errors,
 //! and `detections` with ATT&CK techniques, entities and `file:line` evidence.
 
 pub mod events;
+pub mod navigator;
+pub mod stix;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::engine::attack::actors::RankedGroup;
 use crate::engine::detect::{Detection, Severity};
 use crate::engine::ingest::{FileReport, LineError};
 use crate::engine::scan::ScanOutcome;
@@ -18,6 +22,21 @@ use crate::engine::scan::ScanOutcome;
 pub trait TechniqueNames {
     /// The technique's name, if known.
     fn name(&self, technique_id: &str) -> Option<String>;
+
+    /// The technique's tactic short names in matrix order, if known.
+    fn tactics(&self, _technique_id: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The replacement's id when the technique was revoked.
+    fn replaced_by(&self, _technique_id: &str) -> Option<String> {
+        None
+    }
+
+    /// The loaded ATT&CK version, if any.
+    fn attack_version(&self) -> Option<String> {
+        None
+    }
 }
 
 /// No ATT&CK data loaded: every name is unknown.
@@ -35,10 +54,15 @@ impl TechniqueNames for NoTechniqueNames {
 pub struct ScanDocument<'a> {
     /// ThreatLens version that wrote the document.
     pub threatlens_version: &'static str,
+    /// ATT&CK version the names, tactics and actors come from; null without ATT&CK data.
+    pub attack_version: Option<String>,
     /// One entry per input file.
     pub files: Vec<FileEntry<'a>>,
     /// Detections, most severe first.
     pub detections: Vec<DetectionEntry<'a>>,
+    /// Known groups whose techniques look most like the detected ones (similarity, not
+    /// attribution); empty without ATT&CK data.
+    pub actors: Vec<RankedGroup>,
     /// Totals.
     pub summary: Summary,
 }
@@ -79,6 +103,11 @@ pub struct TechniqueEntry {
     pub id: String,
     /// ATT&CK name, or null without ATT&CK data.
     pub name: Option<String>,
+    /// Tactic short names from the loaded ATT&CK version (empty without data).
+    pub tactics: Vec<String>,
+    /// When the id was revoked in the loaded version: the technique that replaced it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
 }
 
 /// One evidence reference.
@@ -166,8 +195,10 @@ pub fn scan_document<'a>(outcome: &'a ScanOutcome, names: &dyn TechniqueNames) -
         .collect();
     ScanDocument {
         threatlens_version: env!("CARGO_PKG_VERSION"),
+        attack_version: names.attack_version(),
         files,
         detections,
+        actors: Vec::new(),
         summary: summary(outcome),
     }
 }
@@ -205,6 +236,8 @@ pub fn detection_entry<'a>(
             .map(|id| TechniqueEntry {
                 id: id.clone(),
                 name: names.name(id),
+                tactics: names.tactics(id),
+                replaced_by: names.replaced_by(id),
             })
             .collect(),
         tactics: &detection.tactics,
@@ -255,12 +288,7 @@ pub fn summary(outcome: &ScanOutcome) -> Summary {
 }
 
 /// Writes detections as CSV, one row per detection, evidence as `file:line` joined by spaces.
-pub fn write_csv(
-    outcome: &ScanOutcome,
-    names: &dyn TechniqueNames,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let document = scan_document(outcome, names);
+pub fn write_csv(document: &ScanDocument<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
         "severity",
@@ -308,12 +336,9 @@ pub fn write_csv(
     writer.flush()
 }
 
-/// Writes one JSON object per line: a `file` record per input, then a `detection` record each.
-pub fn write_ndjson(
-    outcome: &ScanOutcome,
-    names: &dyn TechniqueNames,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+/// Writes one JSON object per line: a `file` record per input, a `detection` record each, then
+/// an `actor` record per ranked group.
+pub fn write_ndjson(document: &ScanDocument<'_>, out: &mut dyn Write) -> io::Result<()> {
     #[derive(Serialize)]
     struct Tagged<'a, T: Serialize> {
         record: &'static str,
@@ -321,7 +346,6 @@ pub fn write_ndjson(
         body: &'a T,
     }
 
-    let document = scan_document(outcome, names);
     for file in &document.files {
         serde_json::to_writer(
             &mut *out,
@@ -336,6 +360,14 @@ pub fn write_ndjson(
         let tagged = Tagged {
             record: "detection",
             body: detection,
+        };
+        serde_json::to_writer(&mut *out, &tagged)?;
+        out.write_all(b"\n")?;
+    }
+    for actor in &document.actors {
+        let tagged = Tagged {
+            record: "actor",
+            body: actor,
         };
         serde_json::to_writer(&mut *out, &tagged)?;
         out.write_all(b"\n")?;
