@@ -22,6 +22,16 @@ fn threatlens(data_dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// `scan --format json` with `args`; checks the exit code and parses the document.
+fn scan_json(data_dir: &Path, args: &[&str]) -> (Value, Output) {
+    let mut full = vec!["scan", "--format", "json"];
+    full.extend_from_slice(args);
+    let output = threatlens(data_dir, &full);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let document = serde_json::from_slice(&output.stdout).expect("scan prints JSON");
+    (document, output)
+}
+
 fn mini() -> String {
     common::fixture("attack/mini-attack.json")
         .display()
@@ -40,21 +50,17 @@ fn stderr(output: &Output) -> String {
 fn scan_names_techniques_and_ranks_groups_from_the_loaded_version() {
     let dir = tempfile::tempdir().unwrap();
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples");
-    let output = threatlens(
+    let mini = mini();
+    let (document, _) = scan_json(
         dir.path(),
         &[
-            "scan",
-            "--format",
-            "json",
             "--year",
             "2026",
             "--attack",
-            &mini(),
+            &mini,
             samples.to_str().unwrap(),
         ],
     );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
 
     assert_eq!(document["attack_version"], "0.9-test");
     let techniques: Vec<&Value> = document["detections"]
@@ -83,20 +89,9 @@ fn scan_names_techniques_and_ranks_groups_from_the_loaded_version() {
 fn without_data_scan_works_and_says_how_to_get_it() {
     let dir = tempfile::tempdir().unwrap();
     let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cli/auth.log");
-    let output = threatlens(
-        dir.path(),
-        &[
-            "scan",
-            "--format",
-            "json",
-            "--year",
-            "2024",
-            log.to_str().unwrap(),
-        ],
-    );
 
-    assert_eq!(output.status.code(), Some(0));
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (document, output) = scan_json(dir.path(), &["--year", "2024", log.to_str().unwrap()]);
+
     assert!(document["attack_version"].is_null());
     assert_eq!(document["actors"], serde_json::json!([]));
     assert!(stderr(&output).contains("threatlens attack update"));
@@ -163,13 +158,16 @@ fn actors_ranks_a_hand_given_set() {
 
 /// Serves `routes` (path → body) on 127.0.0.1 until the test ends; other paths get 404.
 fn serve(routes: Vec<(&'static str, Vec<u8>)>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a local port");
+    let address = listener.local_addr().expect("its address");
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
+            let Ok(reading) = stream.try_clone() else {
+                continue;
+            };
             let mut request_line = String::new();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut reader = BufReader::new(reading);
             reader.read_line(&mut request_line).unwrap_or_default();
             loop {
                 let mut header = String::new();

@@ -24,16 +24,17 @@ fn scan(format: &str, data_dir: &Path) -> Output {
 }
 
 fn scan_value(format: &str) -> Value {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
     let output = scan(format, dir.path());
     assert_eq!(output.status.code(), Some(0));
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_slice(&output.stdout).expect("scan prints JSON")
 }
 
 fn validate(validator: &Path, bundle: &Value) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("bundle.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(bundle).unwrap()).unwrap();
+    let text = serde_json::to_vec_pretty(bundle).expect("serializable");
+    std::fs::write(&path, text).expect("bundle written");
     let output = Command::new(validator)
         .arg("--strict")
         .arg("--no-cache")

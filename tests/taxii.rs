@@ -97,12 +97,17 @@ fn stored_files(root: &Path, feed: &str, collection: &str) -> (Vec<u8>, Vec<u8>)
 /// Adds `update.json` to the collection through medallion's own POST endpoint, as a producer
 /// would; medallion stamps the objects with the current time as `date_added`.
 fn post_update(server: &Medallion) {
+    post_objects(server, medallion::fixture_objects("update.json"));
+}
+
+/// POSTs `objects` into medallion's collection and checks it accepted them.
+fn post_objects(server: &Medallion, objects: Vec<Value>) {
     let url = format!(
         "{}collections/{}/objects/",
         server.api_root_url(),
         medallion::COLLECTION
     );
-    let body = json!({ "objects": medallion::fixture_objects("update.json") });
+    let body = json!({ "objects": objects });
     let response = runtime().block_on(async {
         reqwest::Client::new()
             .post(&url)
@@ -749,24 +754,7 @@ fn attack_update_reads_attack_from_a_taxii_collection() {
             object
         })
         .collect();
-    let url = format!(
-        "{}collections/{}/objects/",
-        server.api_root_url(),
-        medallion::COLLECTION
-    );
-    let status = runtime().block_on(async {
-        reqwest::Client::new()
-            .post(&url)
-            .basic_auth(medallion::USER, Some(medallion::PASSWORD))
-            .header("Accept", taxii::TAXII_MEDIA_TYPE)
-            .header("Content-Type", taxii::TAXII_MEDIA_TYPE)
-            .body(json!({ "objects": objects }).to_string())
-            .send()
-            .await
-            .expect("POST reaches medallion")
-            .status()
-    });
-    assert_eq!(status.as_u16(), 202);
+    post_objects(&server, objects);
 
     let data = tempfile::tempdir().unwrap();
     let threatlens = |args: &[&str]| {
