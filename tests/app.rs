@@ -291,3 +291,35 @@ fn a_missing_file_is_reported_in_the_window() {
     harness.get_by_label_contains("/nonexistent/threatlens/auth.log");
     assert!(harness.state().state.case.detections.is_empty());
 }
+
+#[test]
+fn detections_export_as_csv_and_json() {
+    let mut harness = harness();
+    open_demo(&mut harness);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv_path = dir.path().join("detections.csv");
+    let json_path = dir.path().join("detections.json");
+
+    harness
+        .state_mut()
+        .command(AppCommand::ExportDetections(csv_path.clone()));
+    wait_until_idle(&mut harness);
+    harness
+        .state_mut()
+        .command(AppCommand::ExportDetections(json_path.clone()));
+    wait_until_idle(&mut harness);
+
+    let mut reader = csv::Reader::from_path(&csv_path).expect("CSV written");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|row| row.expect("row")).collect();
+    assert_eq!(rows.len(), DEMO_DETECTIONS);
+    assert_eq!(&rows[0][2], FIRST_DETECTION);
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("JSON written")).expect("JSON");
+    assert_eq!(
+        json["detections"].as_array().map(Vec::len),
+        Some(DEMO_DETECTIONS)
+    );
+    assert_eq!(json["attack_version"], "0.9-test");
+    harness.get_by_label_contains("exported 14 detection(s)");
+}

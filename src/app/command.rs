@@ -102,4 +102,8 @@ pub enum AppCommand {
     PickOpenCase,
     /// Start over with an empty case.
     NewCase,
+    /// Write the case's detections to this file (CSV for `.csv`, else JSON).
+    ExportDetections(PathBuf),
+    /// Ask where to export, then export.
+    PickExport,
 }

@@ -18,6 +18,8 @@ pub enum DialogPurpose {
     SaveCase,
     /// Which case to open.
     OpenCase,
+    /// Where to export detections.
+    Export,
 }
 
 /// A dialog waiting for the user.
@@ -54,6 +56,14 @@ fn ask(purpose: DialogPurpose) -> Vec<PathBuf> {
             .set_title("Save case")
             .add_filter("ThreatLens case", &["json"])
             .set_file_name("case.threatlens.json")
+            .save_file()
+            .into_iter()
+            .collect(),
+        DialogPurpose::Export => rfd::FileDialog::new()
+            .set_title("Export detections")
+            .add_filter("CSV", &["csv"])
+            .add_filter("JSON", &["json"])
+            .set_file_name("detections.csv")
             .save_file()
             .into_iter()
             .collect(),

@@ -12,6 +12,7 @@ pub mod export;
 pub mod insight;
 pub mod jobs;
 pub mod launch;
+pub mod machine_logs;
 pub mod notify;
 pub mod settings;
 pub mod state;
@@ -87,6 +88,7 @@ impl App {
             || self.state.attack_job.is_some()
             || self.state.evidence.job.is_some()
             || self.state.plot_export.is_some()
+            || self.state.export_job.is_some()
             || !self.state.commands.is_empty()
     }
 
@@ -181,6 +183,31 @@ impl App {
                     state.evidence.job = None;
                 }
                 JobPoll::Lost => state.evidence.job = None,
+            }
+        }
+
+        if let Some(job) = &mut state.export_job {
+            match job.poll() {
+                JobPoll::Running => {}
+                JobPoll::Done(Ok(path)) => {
+                    state.export_job = None;
+                    let count = state.case.detections.len();
+                    state
+                        .notifications
+                        .info(format!("exported {count} detection(s): {}", path.display()));
+                }
+                JobPoll::Done(Err(error)) => {
+                    state.export_job = None;
+                    state
+                        .notifications
+                        .error(format!("export failed: {error:#}"));
+                }
+                JobPoll::Lost => {
+                    state.export_job = None;
+                    state
+                        .notifications
+                        .error("export failed: the writer stopped");
+                }
             }
         }
 

@@ -80,6 +80,8 @@ pub struct AppState {
     pub attack_job: Option<Job<Result<Option<LoadedAttack>, String>>>,
     /// A file dialog waiting for the user.
     pub dialog: Option<DialogJob>,
+    /// Detections being exported.
+    pub export_job: Option<Job<anyhow::Result<PathBuf>>>,
     /// A plot export waiting for its screenshot.
     pub plot_export: Option<PlotExport>,
     /// Where each plot was drawn in the last frame.
@@ -123,6 +125,7 @@ impl AppState {
             queued_paths: Vec::new(),
             attack_job: None,
             dialog: None,
+            export_job: None,
             plot_export: None,
             plot_rects: HashMap::new(),
             insight: None,
@@ -275,6 +278,8 @@ impl AppState {
             AppCommand::PickPlotPng(plot) => self.ask(DialogPurpose::SavePlot(plot)),
             AppCommand::PickSaveCase => self.ask(DialogPurpose::SaveCase),
             AppCommand::PickOpenCase => self.ask(DialogPurpose::OpenCase),
+            AppCommand::PickExport => self.ask(DialogPurpose::Export),
+            AppCommand::ExportDetections(path) => self.export(path),
         }
     }
 
@@ -300,8 +305,33 @@ impl AppState {
             DialogPurpose::SavePlot(plot) => AppCommand::SavePlotPng(plot, first),
             DialogPurpose::SaveCase => AppCommand::SaveCase(first),
             DialogPurpose::OpenCase => AppCommand::OpenCase(first),
+            DialogPurpose::Export => AppCommand::ExportDetections(first),
         };
         self.commands.push(command);
+    }
+
+    fn export(&mut self, path: PathBuf) {
+        if self.export_job.is_some() {
+            self.notifications
+                .warn("an export is already being written");
+            return;
+        }
+        // The writer gets its own copy, so the table stays usable while it writes.
+        let outcome = crate::engine::scan::ScanOutcome {
+            files: self.case.files.clone(),
+            detections: self.case.detections.clone(),
+            events: self.case.events,
+        };
+        let attack = match &self.attack {
+            AttackState::Ready(loaded) => Some(Arc::clone(loaded)),
+            _ => None,
+        };
+        match work::start_export(outcome, attack, path, Arc::clone(&self.wake)) {
+            Ok(job) => self.export_job = Some(job),
+            Err(error) => self
+                .notifications
+                .error(format!("cannot start the export: {error}")),
+        }
     }
 
     fn save_case(&mut self, path: PathBuf) {

@@ -192,6 +192,49 @@ pub fn read_evidence(places: &[(PathBuf, u64)]) -> Vec<EvidenceLine> {
     found
 }
 
+/// Starts writing the case's detections to `path`: CSV when it ends in `.csv`, else the same
+/// JSON document `threatlens scan --format json` writes.
+pub fn start_export(
+    outcome: crate::engine::scan::ScanOutcome,
+    attack: Option<Arc<LoadedAttack>>,
+    path: PathBuf,
+    wake: Wake,
+) -> std::io::Result<Job<anyhow::Result<PathBuf>>> {
+    Job::spawn("export", wake, move || {
+        write_export(&outcome, attack.as_deref(), &path).map(|()| path)
+    })
+}
+
+fn write_export(
+    outcome: &crate::engine::scan::ScanOutcome,
+    attack: Option<&LoadedAttack>,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    use crate::engine::export::{self, NoTechniqueNames, TechniqueNames};
+    use anyhow::Context as _;
+    use std::io::Write as _;
+
+    let names: &dyn TechniqueNames = match attack {
+        Some(loaded) => &loaded.base,
+        None => &NoTechniqueNames,
+    };
+    let document = export::scan_document(outcome, names);
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("cannot create export file {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let is_csv = path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"));
+    if is_csv {
+        export::write_csv(&document, &mut out)?;
+    } else {
+        serde_json::to_writer_pretty(&mut out, &document)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write export file {}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

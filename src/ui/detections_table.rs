@@ -66,6 +66,9 @@ pub struct TableState {
 
 impl TableState {
     /// Works the row order out again if anything it depends on changed.
+    ///
+    /// TODO(#5): this runs on the UI thread; with a million detections one filter change costs
+    /// one slow frame (about 160 ms median in `benches/app_frame.rs`). Move it to a job.
     pub fn refresh(&mut self, generation: u64, detections: &[Detection]) {
         let key = (
             generation,
@@ -128,7 +131,21 @@ pub fn matches(detection: &Detection, needle: &str, facets: &Facets) -> bool {
         .flatten()
         .chain(detection.techniques.iter().map(String::as_str))
         .chain(detection.tactics.iter().map(String::as_str))
-        .any(|field| field.to_lowercase().contains(needle))
+        .any(|field| contains_ignoring_case(field, needle))
+}
+
+/// True when `haystack` contains `needle` (already lower case), ignoring case. ASCII needles,
+/// the usual case, are compared in place: no allocation per row and field.
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        let needle = needle.as_bytes();
+        haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+    } else {
+        haystack.to_lowercase().contains(needle)
+    }
 }
 
 fn sort_rows(rows: &mut [usize], detections: &[Detection], sort: SortColumn, reversed: bool) {
@@ -382,6 +399,13 @@ mod tests {
         };
         table.refresh(1, &detections);
         assert_eq!(table.visible, vec![0]);
+    }
+
+    #[test]
+    fn case_is_ignored_with_and_without_ascii() {
+        assert!(contains_ignoring_case("Brute-Force Login", "force"));
+        assert!(!contains_ignoring_case("Brute", "brute-force"));
+        assert!(contains_ignoring_case("Überprüfung", "überp"));
     }
 
     #[test]

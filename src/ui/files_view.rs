@@ -1,8 +1,11 @@
 //! The files view: reading progress per file, a cancel button, and what each file held.
 
-use crate::app::AppCommand;
 use crate::app::state::AppState;
+use crate::app::{AppCommand, machine_logs};
 use crate::engine::ingest::FileReport;
+
+/// How often the usual log places are checked again while their list is open.
+const MACHINE_LOGS_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Line errors listed per file before "and N more".
 const ERRORS_SHOWN: usize = 5;
@@ -15,6 +18,7 @@ pub fn files_view_ui(ui: &mut egui::Ui, state: &mut AppState) {
         }
         ui.weak("or drop files and folders on the window");
     });
+    machine_logs_ui(ui, state);
     recent_ui(ui, state);
     ui.separator();
 
@@ -27,6 +31,51 @@ pub fn files_view_ui(ui: &mut egui::Ui, state: &mut AppState) {
                 file_summary_ui(ui, report);
             }
         });
+}
+
+/// The usual log places of this machine that exist: readable ones open on click, the others
+/// say why they cannot be read.
+fn machine_logs_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    ui.collapsing("Open this machine's logs", |ui| {
+        // Looked up again every few seconds while shown, not on every frame.
+        let cached = &mut state.views.machine_logs;
+        if cached
+            .as_ref()
+            .is_none_or(|(at, _)| at.elapsed() > MACHINE_LOGS_REFRESH)
+        {
+            let places = machine_logs::existing_places(&machine_logs::usual_places());
+            *cached = Some((std::time::Instant::now(), places));
+        }
+        let places = cached
+            .as_ref()
+            .map(|(_, places)| places.clone())
+            .unwrap_or_default();
+        if places.is_empty() {
+            ui.weak("none of the usual log places exists here");
+        }
+        let readable: Vec<_> = places
+            .iter()
+            .filter(|place| place.readable.is_ok())
+            .map(|place| place.path.clone())
+            .collect();
+        for place in &places {
+            match &place.readable {
+                Ok(()) => {
+                    if ui.link(place.path.display().to_string()).clicked() {
+                        state
+                            .commands
+                            .push(AppCommand::OpenLogs(vec![place.path.clone()]));
+                    }
+                }
+                Err(reason) => {
+                    ui.label(format!("{}: {reason}", place.path.display()));
+                }
+            }
+        }
+        if readable.len() > 1 && ui.button("Open all readable").clicked() {
+            state.commands.push(AppCommand::OpenLogs(readable));
+        }
+    });
 }
 
 fn recent_ui(ui: &mut egui::Ui, state: &mut AppState) {

@@ -29,6 +29,8 @@ pub struct ViewState {
     pub matrix: matrix::MatrixData,
     /// The technique graph and its layout.
     pub graph: graph::GraphState,
+    /// This machine's usual log places, with when they were last checked.
+    pub machine_logs: Option<(std::time::Instant, Vec<crate::app::machine_logs::LogPlace>)>,
     /// Put the keyboard focus in the filter field on the next frame.
     pub focus_filter: bool,
 }
@@ -110,6 +112,9 @@ fn file_menu_ui(ui: &mut egui::Ui, state: &mut AppState) {
         if ui.button("Save case…").clicked() {
             state.commands.push(AppCommand::PickSaveCase);
         }
+        if ui.button("Export detections… (CSV, JSON)").clicked() {
+            state.commands.push(AppCommand::PickExport);
+        }
         if ui.button("New case").clicked() {
             state.commands.push(AppCommand::NewCase);
         }
@@ -127,15 +132,19 @@ fn file_menu_ui(ui: &mut egui::Ui, state: &mut AppState) {
     });
 }
 
-/// Ctrl+O opens, Ctrl+F goes to the filter, Ctrl+S saves the case.
+/// Ctrl+O opens, Ctrl+F goes to the filter, Ctrl+S saves the case, Ctrl+E exports.
 fn shortcuts(ui: &egui::Ui, state: &mut AppState) {
-    let (open, find, save) = ui.input_mut(|input| {
+    let (open, find, save, export) = ui.input_mut(|input| {
         (
             input.consume_key(egui::Modifiers::COMMAND, egui::Key::O),
             input.consume_key(egui::Modifiers::COMMAND, egui::Key::F),
             input.consume_key(egui::Modifiers::COMMAND, egui::Key::S),
+            input.consume_key(egui::Modifiers::COMMAND, egui::Key::E),
         )
     });
+    if export {
+        state.commands.push(AppCommand::PickExport);
+    }
     if open {
         state.commands.push(AppCommand::PickLogs);
     }
