@@ -15,7 +15,7 @@ binary="$target/release/threatlens"
 display_number="${SMOKE_DISPLAY:-:99}"
 wait_secs="${SMOKE_WAIT_SECS:-20}"
 
-[ -x "$binary" ] || cargo build --release --locked
+cargo build --release --locked --quiet
 for tool in Xvfb import xdotool; do
     command -v "$tool" >/dev/null || { echo "smoke: $tool is missing" >&2; exit 1; }
 done
