@@ -15,6 +15,15 @@ use cli::{Cli, Command};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The first argument when it looks like a mistyped command rather than a path: a bare word
+/// (no separator, no dot) that names nothing on disk.
+fn mistyped_command(paths: &[std::path::PathBuf]) -> Option<String> {
+    let first = paths.first()?;
+    let text = first.to_str()?;
+    let bare_word = !text.contains(['/', '\\', '.']) && !text.is_empty();
+    (bare_word && !first.exists()).then(|| text.to_owned())
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -31,7 +40,16 @@ fn main() -> ExitCode {
         Some(Command::Attack(args)) => cli::attack_command::run(args),
         Some(Command::Actors(args)) => cli::actors_command::run(args),
         Some(Command::Intel(args)) => cli::intel_command::run(args),
-        None => threatlens::app::launch::run(cli.paths.clone()),
+        None => match mistyped_command(&cli.paths) {
+            Some(word) => {
+                eprintln!(
+                    "error: {word:?} is neither a command (scan, events, attack, actors, intel) \
+                     nor a file or folder; see `threatlens --help`"
+                );
+                return ExitCode::from(2);
+            }
+            None => threatlens::app::launch::run(cli.paths.clone()),
+        },
     };
     match result {
         Ok(code) => code,

@@ -254,3 +254,12 @@ fn implausible_years_are_refused() {
         assert!(output.stdout.is_empty());
     }
 }
+
+#[test]
+fn a_mistyped_command_is_an_error_not_a_window() {
+    let output = threatlens(&["scna", "assets/samples"]);
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"scna\" is neither a command"), "{stderr}");
+}
