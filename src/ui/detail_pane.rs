@@ -3,9 +3,8 @@
 
 use crate::app::AppCommand;
 use crate::app::case::TriageStatus;
-use crate::app::state::{AppState, AttackState};
+use crate::app::state::AppState;
 use crate::engine::attack::card::TechniqueCard;
-use crate::engine::attack::source::HOW_TO_GET_ATTACK;
 
 use super::theme;
 
@@ -134,23 +133,8 @@ fn evidence_ui(ui: &mut egui::Ui, state: &AppState, detection: &crate::engine::d
 }
 
 fn attack_ui(ui: &mut egui::Ui, state: &mut AppState) {
-    let version = match &state.attack {
-        AttackState::Ready(loaded) => loaded.base.version(),
-        AttackState::Loading => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("loading ATT&CK…");
-            });
-            return;
-        }
-        AttackState::Missing => {
-            ui.label(HOW_TO_GET_ATTACK);
-            return;
-        }
-        AttackState::Failed(reason) => {
-            ui.colored_label(ui.visuals().error_fg_color, reason.as_str());
-            return;
-        }
+    let Some(version) = super::attack_version_ui(ui, &state.attack) else {
+        return;
     };
     let Some(insight) = state.selected_insight() else {
         return;

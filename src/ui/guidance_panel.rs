@@ -3,8 +3,7 @@
 //! Until the guidance issue (#6) lands, this is offline guidance taken from ATT&CK: the
 //! mitigations MITRE lists for the detection's techniques, with their descriptions.
 
-use crate::app::state::{AppState, AttackState};
-use crate::engine::attack::source::HOW_TO_GET_ATTACK;
+use crate::app::state::AppState;
 
 /// Longest mitigation description shown before "…".
 const MAX_MITIGATION_CHARS: usize = 500;
@@ -12,20 +11,8 @@ const MAX_MITIGATION_CHARS: usize = 500;
 /// The right-hand panel.
 pub fn guidance_panel_ui(ui: &mut egui::Ui, state: &mut AppState) {
     ui.heading("Guidance");
-    let version = match &state.attack {
-        AttackState::Ready(loaded) => loaded.base.version(),
-        AttackState::Loading => {
-            ui.label("loading ATT&CK…");
-            return;
-        }
-        AttackState::Missing => {
-            ui.label(HOW_TO_GET_ATTACK);
-            return;
-        }
-        AttackState::Failed(reason) => {
-            ui.label(reason.as_str());
-            return;
-        }
+    let Some(version) = super::attack_version_ui(ui, &state.attack) else {
+        return;
     };
     ui.weak(format!(
         "Offline guidance from MITRE ATT&CK v{version}: the mitigations ATT&CK lists for the \

@@ -13,8 +13,9 @@ pub mod plots;
 pub mod settings_view;
 pub mod theme;
 
-use crate::app::state::AppState;
+use crate::app::state::{AppState, AttackState};
 use crate::app::{AppCommand, View};
+use crate::engine::attack::source::HOW_TO_GET_ATTACK;
 
 /// State the views keep between frames (not saved between runs).
 #[derive(Debug, Default)]
@@ -156,6 +157,29 @@ fn shortcuts(ui: &egui::Ui, state: &mut AppState) {
         match state.case.path.clone() {
             Some(path) => state.commands.push(AppCommand::SaveCase(path)),
             None => state.commands.push(AppCommand::PickSaveCase),
+        }
+    }
+}
+
+/// The loaded ATT&CK version, or `None` after telling the user why there is none yet (loading,
+/// missing with how to get it, or failed); views that show ATT&CK data start with this.
+pub fn attack_version_ui(ui: &mut egui::Ui, attack: &AttackState) -> Option<String> {
+    match attack {
+        AttackState::Ready(loaded) => Some(loaded.base.version()),
+        AttackState::Loading => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("loading ATT&CK…");
+            });
+            None
+        }
+        AttackState::Missing => {
+            ui.label(HOW_TO_GET_ATTACK);
+            None
+        }
+        AttackState::Failed(reason) => {
+            ui.colored_label(ui.visuals().error_fg_color, reason.as_str());
+            None
         }
     }
 }

@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 
 use super::build::KnowledgeBuilder;
+use super::index_file::Fingerprint;
 use super::source::{self, AttackError};
 use super::stix;
 use crate::engine::storage;
@@ -212,8 +213,15 @@ fn install(
     let terms = terms.unwrap_or_else(|| ATTACK_NOTICE.as_bytes().to_vec());
     storage::replace_file(&cache.join("ATTACK-TERMS-OF-USE.txt"), &terms)?;
 
+    // The index covers every cached bundle in the cache's order: reuse the base just built
+    // when the update replaced exactly those, else parse the cache as a whole once.
     let all = source::cached_bundles();
-    if let Err(error) = source::load_bundles(&all) {
+    if all == bundles {
+        match Fingerprint::of(&all) {
+            Ok(fingerprint) => source::keep_index(&all, &fingerprint, &base),
+            Err(error) => tracing::warn!(%error, "the new ATT&CK data could not be indexed"),
+        }
+    } else if let Err(error) = source::load_bundles(&all) {
         tracing::warn!(%error, "the new ATT&CK data could not be indexed");
     }
     tracing::info!(version = %base.version(), "ATT&CK data updated");

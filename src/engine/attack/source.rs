@@ -136,16 +136,22 @@ pub fn load_bundles(bundles: &[PathBuf]) -> Result<LoadedAttack, AttackError> {
     }
 
     let base = parse_bundles(bundles)?;
-    if let Some(path) = &index_path
-        && let Err(error) = index_file::save(path, &fingerprint, &base)
-    {
-        tracing::warn!(%error, "cannot keep an ATT&CK index; the next start parses again");
-    }
+    keep_index(bundles, &fingerprint, &base);
     Ok(LoadedAttack {
         base,
         bundles: bundles.to_vec(),
         from_index: false,
     })
+}
+
+/// Writes the derived index of `bundles` (built into `base`) for the next start; a failure is
+/// only logged, as the next start then parses again.
+pub fn keep_index(bundles: &[PathBuf], fingerprint: &Fingerprint, base: &KnowledgeBase) {
+    if let Some(path) = index_path_for(bundles, fingerprint)
+        && let Err(error) = index_file::save(&path, fingerprint, base)
+    {
+        tracing::warn!(%error, "cannot keep an ATT&CK index; the next start parses again");
+    }
 }
 
 /// Parses bundle files into one knowledge base, without any index.

